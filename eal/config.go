@@ -1,0 +1,347 @@
+package eal
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// NoHugeDefaultMB is the memory given to EAL when NoHuge is set and
+// MemoryMB is not: enough for a few mempools on virtual devices.
+const NoHugeDefaultMB = 512
+
+// Config describes how to initialise the EAL. The zero value is usable:
+// every allowed CPU becomes an lcore, the lowest one is the main lcore,
+// hugepages are required, PCI is off and no virtual device is created.
+//
+// Config only describes; Args renders it to the argv that rte_eal_init
+// takes, validating every field on the way.
+type Config struct {
+	// Lcores lists the lcore ids to enable (EAL's -l). Lcore n runs on
+	// CPU n. Empty means every CPU this process may run on.
+	Lcores []uint
+
+	// MainLcore is the lcore that runs the calling side (EAL's
+	// --main-lcore). Zero means the lowest lcore in Lcores, which is what
+	// EAL picks too; any other value must be in Lcores.
+	MainLcore uint
+
+	// MemoryMB is the memory to preallocate, in MiB (EAL's -m). Zero
+	// lets EAL grow memory on demand, or NoHugeDefaultMB with NoHuge.
+	MemoryMB int
+
+	// HugeDir is the hugetlbfs mount to use (EAL's --huge-dir). Empty
+	// lets EAL find one.
+	HugeDir string
+
+	// NoHuge runs on ordinary anonymous memory instead of hugepages
+	// (EAL's --no-huge). Slower, but works anywhere; virtual devices only.
+	NoHuge bool
+
+	// FilePrefix names this process's runtime files (EAL's
+	// --file-prefix). Two processes running at once need different
+	// prefixes, or InMemory.
+	FilePrefix string
+
+	// InMemory keeps all runtime state in memory, with no shared files
+	// (EAL's --in-memory; with NoHuge, which EAL does not allow it with,
+	// --no-shconf). It rules out secondary processes.
+	InMemory bool
+
+	// VDevs are virtual devices to create, as EAL --vdev strings such as
+	// "net_null0" or "net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap".
+	VDevs []string
+
+	// PCIAllow lists PCI devices EAL may probe, as "0000:03:00.0" with
+	// optional ",key=value" device arguments. Empty means PCI is off
+	// (--no-pci): zcnic never probes the machine's NICs unless asked.
+	PCIAllow []string
+
+	// LogLevel is EAL's --log-level: a level name ("error", "notice",
+	// "debug", ...), a number 1-8, or "pattern:level". Empty keeps EAL's
+	// default.
+	LogLevel string
+
+	// Telemetry keeps DPDK's telemetry socket (under /var/run/dpdk),
+	// which EAL does not remove at exit. Off by default (--no-telemetry):
+	// zcnic exports its own metrics.
+	Telemetry bool
+
+	// ExtraArgs are appended to argv unchanged, for EAL options Config
+	// does not model.
+	ExtraArgs []string
+
+	// ProgramName is argv[0]; empty means "zcnic".
+	ProgramName string
+}
+
+// ConfigError reports a Config field with a bad value.
+type ConfigError struct {
+	Field  string // the Config field, e.g. "Lcores"
+	Reason string
+}
+
+func (e *ConfigError) Error() string { return "eal: Config." + e.Field + ": " + e.Reason }
+
+func fieldErr(field, format string, args ...any) error {
+	return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// allowedCPUs returns the CPUs this process may run on. It is a variable
+// so tests can pretend to be on a larger or smaller machine.
+var allowedCPUs = func() ([]uint, error) {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return nil, fmt.Errorf("eal: sched_getaffinity: %w", err)
+	}
+	var cpus []uint
+	for i := 0; i < len(set)*64; i++ {
+		if set.IsSet(i) {
+			cpus = append(cpus, uint(i))
+		}
+	}
+	return cpus, nil
+}
+
+var (
+	// A vdev or PCI device argument list: key=value pairs split by commas.
+	// Values may hold brackets with commas inside, as in "queues=[0,1]".
+	devArgRe   = regexp.MustCompile(`^[A-Za-z0-9_.-]+=([^,\[\]]|\[[^\[\]]*\])+$`)
+	vdevNameRe = regexp.MustCompile(`^[a-z][a-z0-9_]*[0-9]+$`)
+	pciAddrRe  = regexp.MustCompile(`^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-1][0-9a-fA-F]\.[0-7]$`)
+	logLevels  = []string{"emergency", "alert", "critical", "error", "warning", "notice", "info", "debug"}
+)
+
+// Args validates c and returns the EAL argv it describes, program name
+// first. Every problem is a *ConfigError naming the field.
+func (c *Config) Args() ([]string, error) {
+	prog := c.ProgramName
+	if prog == "" {
+		prog = "zcnic"
+	}
+	args := []string{prog}
+
+	lcores, err := c.lcores()
+	if err != nil {
+		return nil, err
+	}
+	args = append(args, "-l", joinUints(lcores))
+	main := lcores[0]
+	if c.MainLcore != 0 {
+		if !slices.Contains(lcores, c.MainLcore) {
+			return nil, fieldErr("MainLcore", "lcore %d is not in Lcores %s", c.MainLcore, joinUints(lcores))
+		}
+		main = c.MainLcore
+	}
+	args = append(args, "--main-lcore", strconv.FormatUint(uint64(main), 10))
+
+	mem := c.MemoryMB
+	switch {
+	case mem < 0:
+		return nil, fieldErr("MemoryMB", "%d is negative", mem)
+	case mem == 0 && c.NoHuge:
+		mem = NoHugeDefaultMB
+	}
+	if mem > 0 {
+		args = append(args, "-m", strconv.Itoa(mem))
+	}
+
+	if c.NoHuge {
+		if c.HugeDir != "" {
+			return nil, fieldErr("HugeDir", "set together with NoHuge; choose one")
+		}
+		args = append(args, "--no-huge")
+	} else if c.HugeDir != "" {
+		args = append(args, "--huge-dir", c.HugeDir)
+	}
+
+	if c.FilePrefix != "" {
+		if strings.ContainsAny(c.FilePrefix, "/ \t\n") {
+			return nil, fieldErr("FilePrefix", "%q may not contain '/' or spaces", c.FilePrefix)
+		}
+		args = append(args, "--file-prefix", c.FilePrefix)
+	}
+	switch {
+	case c.InMemory && c.NoHuge:
+		// EAL refuses --in-memory with --no-huge (which implies legacy
+		// memory); --no-shconf gives the same "no shared files".
+		args = append(args, "--no-shconf")
+	case c.InMemory:
+		args = append(args, "--in-memory")
+	}
+
+	seen := map[string]bool{}
+	for _, v := range c.VDevs {
+		name, err := checkVDev(v)
+		if err != nil {
+			return nil, err
+		}
+		if seen[name] {
+			return nil, fieldErr("VDevs", "device name %q appears twice", name)
+		}
+		seen[name] = true
+		args = append(args, "--vdev", v)
+	}
+
+	if len(c.PCIAllow) == 0 {
+		args = append(args, "--no-pci")
+	}
+	for _, p := range c.PCIAllow {
+		if err := checkPCI(p); err != nil {
+			return nil, err
+		}
+		args = append(args, "-a", p)
+	}
+
+	if c.LogLevel != "" {
+		if err := checkLogLevel(c.LogLevel); err != nil {
+			return nil, err
+		}
+		args = append(args, "--log-level", c.LogLevel)
+	}
+
+	if !c.Telemetry {
+		args = append(args, "--no-telemetry")
+	}
+
+	for _, a := range c.ExtraArgs {
+		if a == "" {
+			return nil, fieldErr("ExtraArgs", "empty argument")
+		}
+		if len(c.PCIAllow) > 0 && a == "--no-pci" {
+			return nil, fieldErr("ExtraArgs", "--no-pci contradicts PCIAllow")
+		}
+	}
+	args = append(args, c.ExtraArgs...)
+	return args, nil
+}
+
+// lcores returns the sorted, validated lcore list.
+func (c *Config) lcores() ([]uint, error) {
+	cpus, err := allowedCPUs()
+	if err != nil {
+		return nil, err
+	}
+	if len(c.Lcores) == 0 {
+		if len(cpus) == 0 {
+			return nil, fieldErr("Lcores", "empty, and this process may run on no CPU")
+		}
+		return cpus, nil
+	}
+	l := slices.Clone(c.Lcores)
+	slices.Sort(l)
+	for i, id := range l {
+		if i > 0 && l[i-1] == id {
+			return nil, fieldErr("Lcores", "lcore %d listed twice", id)
+		}
+		if id >= MaxLcore {
+			return nil, fieldErr("Lcores", "lcore %d is out of range (DPDK was built for at most %d)", id, MaxLcore)
+		}
+		if !slices.Contains(cpus, id) {
+			return nil, fieldErr("Lcores", "lcore %d has no CPU %d to run on (this process may use CPUs %s)", id, id, joinUints(cpus))
+		}
+	}
+	return l, nil
+}
+
+// checkVDev checks the syntax of a --vdev string and returns its device
+// name. Whether a driver of that name exists is only known once EAL has
+// loaded its plugins, so Init reports that.
+func checkVDev(v string) (string, error) {
+	if v == "" {
+		return "", fieldErr("VDevs", "empty device string")
+	}
+	name, rest, hasArgs := strings.Cut(v, ",")
+	if !vdevNameRe.MatchString(name) {
+		return "", fieldErr("VDevs", "%q: device name %q must be a driver name and an index, like net_null0 or net_pcap1", v, name)
+	}
+	if err := checkDevArgs(rest, hasArgs); err != nil {
+		return "", fieldErr("VDevs", "%q: %v", v, err)
+	}
+	return name, nil
+}
+
+func checkPCI(p string) error {
+	addr, rest, hasArgs := strings.Cut(p, ",")
+	if !pciAddrRe.MatchString(addr) {
+		return fieldErr("PCIAllow", "%q is not a PCI address like 0000:03:00.0", addr)
+	}
+	if err := checkDevArgs(rest, hasArgs); err != nil {
+		return fieldErr("PCIAllow", "%q: %v", p, err)
+	}
+	return nil
+}
+
+// checkDevArgs checks the "k=v,k=v" after a device name; present says
+// whether a comma introduced it, in which case it may not be empty.
+func checkDevArgs(s string, present bool) error {
+	if !present {
+		return nil
+	}
+	for _, kv := range splitArgs(s) {
+		if !devArgRe.MatchString(kv) {
+			return fmt.Errorf("argument %q is not key=value", kv)
+		}
+	}
+	return nil
+}
+
+// splitArgs splits on commas outside brackets.
+func splitArgs(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i, r := range s {
+		switch r {
+		case '[':
+			depth++
+		case ']':
+			depth--
+		case ',':
+			if depth == 0 {
+				out = append(out, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, s[start:])
+}
+
+func checkLogLevel(s string) error {
+	level := s
+	if i := strings.LastIndexByte(s, ':'); i >= 0 {
+		if i == 0 {
+			return fieldErr("LogLevel", "%q has an empty log type before ':'", s)
+		}
+		level = s[i+1:]
+	}
+	if n, err := strconv.Atoi(level); err == nil {
+		if n < 1 || n > 8 {
+			return fieldErr("LogLevel", "%q: numeric level must be 1-8", s)
+		}
+		return nil
+	}
+	if !slices.Contains(logLevels, level) {
+		return fieldErr("LogLevel", "%q: level must be one of %s or 1-8", s, strings.Join(logLevels, ", "))
+	}
+	return nil
+}
+
+func joinUints(v []uint) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.FormatUint(uint64(x), 10)
+	}
+	return strings.Join(s, ",")
+}
+
+// ErrInitialized is returned by Init after the first call: DPDK allows one
+// EAL per process, whether the first call succeeded or not.
+var ErrInitialized = errors.New("eal: Init was already called in this process (DPDK allows one EAL per process)")
+
+// ErrNotInitialized is returned by calls that need a running EAL.
+var ErrNotInitialized = errors.New("eal: EAL is not initialised (call eal.Init first)")

@@ -1,0 +1,93 @@
+package eal
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeCPUs pretends the process may run on the given CPUs.
+func fakeCPUs(t *testing.T, cpus ...uint) {
+	t.Helper()
+	old := allowedCPUs
+	allowedCPUs = func() ([]uint, error) { return cpus, nil }
+	t.Cleanup(func() { allowedCPUs = old })
+}
+
+func TestArgsRendering(t *testing.T) {
+	fakeCPUs(t, 0, 1, 2, 3)
+	tests := []struct {
+		name string
+		cfg  Config
+		want []string
+	}{
+		{"zero value: all CPUs, PCI off", Config{},
+			[]string{"zcnic", "-l", "0,1,2,3", "--main-lcore", "0", "--no-pci", "--no-telemetry"}},
+		{"lcores sorted, main chosen", Config{Lcores: []uint{3, 1, 2}, MainLcore: 2},
+			[]string{"zcnic", "-l", "1,2,3", "--main-lcore", "2", "--no-pci", "--no-telemetry"}},
+		{"no-huge gets default memory", Config{Lcores: []uint{0}, NoHuge: true},
+			[]string{"zcnic", "-l", "0", "--main-lcore", "0", "-m", "512", "--no-huge", "--no-pci", "--no-telemetry"}},
+		{"in-memory under no-huge is no-shconf", Config{Lcores: []uint{0}, NoHuge: true, InMemory: true},
+			[]string{"zcnic", "-l", "0", "--main-lcore", "0", "-m", "512", "--no-huge", "--no-shconf", "--no-pci", "--no-telemetry"}},
+		{"everything", Config{
+			Lcores: []uint{0, 1}, MemoryMB: 256, HugeDir: "/dev/hugepages",
+			FilePrefix: "zc1", InMemory: true,
+			VDevs:    []string{"net_null0", "net_pcap0,rx_pcap=/tmp/in.pcap,tx_pcap=/tmp/out.pcap", "net_ring0,nodeaction=r0:0:CREATE"},
+			LogLevel: "pmd.net.*:debug", ExtraArgs: []string{"--iova-mode=va"}, ProgramName: "fwd",
+		}, []string{"fwd", "-l", "0,1", "--main-lcore", "0", "-m", "256", "--huge-dir", "/dev/hugepages",
+			"--file-prefix", "zc1", "--in-memory",
+			"--vdev", "net_null0", "--vdev", "net_pcap0,rx_pcap=/tmp/in.pcap,tx_pcap=/tmp/out.pcap",
+			"--vdev", "net_ring0,nodeaction=r0:0:CREATE",
+			"--no-pci", "--log-level", "pmd.net.*:debug", "--no-telemetry", "--iova-mode=va"}},
+		{"PCI opt-in replaces --no-pci", Config{Lcores: []uint{0}, PCIAllow: []string{"0000:03:00.0", "04:00.1,rxq=[0,1]"}, LogLevel: "7"},
+			[]string{"zcnic", "-l", "0", "--main-lcore", "0", "-a", "0000:03:00.0", "-a", "04:00.1,rxq=[0,1]", "--log-level", "7", "--no-telemetry"}},
+		{"telemetry kept on request", Config{Lcores: []uint{0}, Telemetry: true},
+			[]string{"zcnic", "-l", "0", "--main-lcore", "0", "--no-pci"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.cfg.Args()
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestArgsValidation(t *testing.T) {
+	fakeCPUs(t, 0, 1)
+	tests := []struct {
+		name, field, msg string
+		cfg              Config
+	}{
+		{"lcore twice", "Lcores", "listed twice", Config{Lcores: []uint{1, 1}}},
+		{"lcore beyond RTE_MAX_LCORE", "Lcores", "out of range", Config{Lcores: []uint{MaxLcore}}},
+		{"lcore without CPU", "Lcores", "no CPU 5", Config{Lcores: []uint{0, 5}}},
+		{"main not listed", "MainLcore", "not in Lcores", Config{Lcores: []uint{0}, MainLcore: 1}},
+		{"negative memory", "MemoryMB", "negative", Config{MemoryMB: -1}},
+		{"huge dir with no-huge", "HugeDir", "NoHuge", Config{NoHuge: true, HugeDir: "/dev/hugepages"}},
+		{"file prefix with slash", "FilePrefix", "may not contain", Config{FilePrefix: "a/b"}},
+		{"empty vdev", "VDevs", "empty", Config{VDevs: []string{""}}},
+		{"vdev without index", "VDevs", "driver name and an index", Config{VDevs: []string{"net_null"}}},
+		{"vdev with space", "VDevs", "driver name and an index", Config{VDevs: []string{"net null0"}}},
+		{"vdev arg without value", "VDevs", "not key=value", Config{VDevs: []string{"net_pcap0,rx_pcap"}}},
+		{"vdev arg without key", "VDevs", "not key=value", Config{VDevs: []string{"net_pcap0,=x"}}},
+		{"vdev trailing comma", "VDevs", "not key=value", Config{VDevs: []string{"net_null0,"}}},
+		{"vdev twice", "VDevs", "appears twice", Config{VDevs: []string{"net_null0", "net_null0,size=64"}}},
+		{"bad PCI address", "PCIAllow", "not a PCI address", Config{PCIAllow: []string{"eth0"}}},
+		{"bad log level", "LogLevel", "must be one of", Config{LogLevel: "loud"}},
+		{"log level out of range", "LogLevel", "1-8", Config{LogLevel: "9"}},
+		{"no-pci with PCI allow", "ExtraArgs", "contradicts", Config{PCIAllow: []string{"0000:03:00.0"}, ExtraArgs: []string{"--no-pci"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tc.cfg.Args()
+			var ce *ConfigError
+			require.True(t, errors.As(err, &ce), "want a *ConfigError, got %v", err)
+			assert.Equal(t, tc.field, ce.Field)
+			assert.Contains(t, err.Error(), tc.msg)
+			assert.Contains(t, err.Error(), "Config."+tc.field)
+		})
+	}
+}

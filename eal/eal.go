@@ -1,0 +1,211 @@
+package eal
+
+/*
+#cgo pkg-config: libdpdk
+#include <stdlib.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+
+static int zc_eal_init(int argc, char **argv, int *err) {
+	int r = rte_eal_init(argc, argv);
+	*err = rte_errno;
+	return r;
+}
+
+static int zc_eal_cleanup(int *err) {
+	int r = rte_eal_cleanup();
+	*err = rte_errno;
+	return r;
+}
+*/
+import "C"
+
+import (
+	"runtime"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/zcnic/zcnic/hugepages"
+	"github.com/zcnic/zcnic/internal/rte"
+)
+
+// MaxLcore is the number of lcores DPDK was built for (RTE_MAX_LCORE);
+// lcore ids run from 0 to MaxLcore-1.
+const MaxLcore = C.RTE_MAX_LCORE
+
+// Error is the error a failing DPDK call returns, in every zcnic package:
+// it names the call and carries the errno (see errors.As and errors.Is).
+type Error = rte.Error
+
+type state int
+
+const (
+	stateNew state = iota
+	stateRunning
+	stateDone // Init failed, or Cleanup ran: EAL cannot be used again
+)
+
+var eal struct {
+	mu      sync.Mutex
+	state   state
+	calls   chan func() // run on the main lcore's thread
+	lcores  []Lcore
+	main    uint
+	noHuge  bool
+	running int // launched jobs not yet waited for
+}
+
+// hugeSys is where the preflight looks for hugepages; tests point it at
+// a fake tree.
+var hugeSys = hugepages.Default
+
+// Init initialises the EAL with cfg. It may be called once per process:
+// later calls return ErrInitialized, whether the first one worked or not
+// (DPDK cannot initialise twice). A Config that does not validate, or a
+// failed hugepage preflight, does not use up that one call.
+//
+// The main lcore is a dedicated OS thread owned by this package: EAL pins
+// it to the main lcore's CPU, and only functions passed to RunOnMain run
+// there. The goroutine calling Init is left as it was.
+func Init(cfg Config) error {
+	eal.mu.Lock()
+	defer eal.mu.Unlock()
+	if eal.state != stateNew {
+		return ErrInitialized
+	}
+	args, err := cfg.Args()
+	if err != nil {
+		return err
+	}
+	if err := Preflight(&cfg, hugeSys); err != nil {
+		return err
+	}
+	eal.state = stateDone // until it has worked
+	res := make(chan error)
+	eal.calls = make(chan func())
+	go mainThread(args, res)
+	if err := <-res; err != nil {
+		return err
+	}
+	eal.state = stateRunning
+	eal.noHuge = cfg.NoHuge
+	eal.main = uint(C.rte_get_main_lcore())
+	for id := C.rte_get_next_lcore(^C.uint(0), 0, 0); id < C.RTE_MAX_LCORE; id = C.rte_get_next_lcore(id, 0, 0) {
+		eal.lcores = append(eal.lcores, Lcore{
+			ID:     uint(id),
+			Socket: int(C.rte_lcore_to_socket_id(id)),
+			CPU:    int(C.rte_lcore_to_cpu_id(C.int(id))),
+			Main:   uint(id) == eal.main,
+		})
+	}
+	return nil
+}
+
+// mainThread becomes the main lcore: it stays locked to its OS thread
+// for the life of the process, so the lcore id EAL stores in the thread's
+// TLS and the CPU pinning it applies stay with it.
+func mainThread(args []string, res chan<- error) {
+	runtime.LockOSThread()
+	// argv stays allocated: EAL may keep pointers into it.
+	argv := (**C.char)(C.malloc(C.size_t(len(args)+1) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+	av := unsafe.Slice(argv, len(args)+1)
+	for i, a := range args {
+		av[i] = C.CString(a)
+	}
+	av[len(args)] = nil
+	var errno C.int
+	if C.zc_eal_init(C.int(len(args)), argv, &errno) < 0 {
+		res <- rte.Errf("rte_eal_init", int(errno), "args: %s; EAL's own log above says more", strings.Join(args, " "))
+		return
+	}
+	res <- nil
+	for f := range eal.calls {
+		f()
+	}
+}
+
+// Cleanup releases the EAL's resources. No lcore job may still be running
+// (wait for them first) and no DPDK object may be used afterwards. The
+// EAL cannot be initialised again in this process.
+func Cleanup() error {
+	eal.mu.Lock()
+	defer eal.mu.Unlock()
+	if eal.state != stateRunning {
+		return ErrNotInitialized
+	}
+	if eal.running > 0 {
+		return &ConfigError{Field: "Cleanup", Reason: "lcore jobs are still running; stop them and Wait first"}
+	}
+	var err error
+	runOnMain(func() {
+		var errno C.int
+		if C.zc_eal_cleanup(&errno) < 0 {
+			err = rte.Err("rte_eal_cleanup", int(errno))
+		}
+	})
+	eal.state = stateDone
+	close(eal.calls)
+	return err
+}
+
+// Initialized reports whether the EAL is up and usable.
+func Initialized() bool {
+	eal.mu.Lock()
+	defer eal.mu.Unlock()
+	return eal.state == stateRunning
+}
+
+// NoHuge reports whether the running EAL was started without hugepages.
+func NoHuge() bool {
+	eal.mu.Lock()
+	defer eal.mu.Unlock()
+	return eal.noHuge
+}
+
+// Lcore is one enabled lcore.
+type Lcore struct {
+	ID     uint // lcore id, as rte_lcore_id() returns on its thread
+	Socket int  // NUMA socket of its CPU
+	CPU    int  // the CPU it is pinned to
+	Main   bool // whether it is the main lcore
+}
+
+// Lcores returns every enabled lcore, main included, in id order.
+func Lcores() []Lcore {
+	eal.mu.Lock()
+	defer eal.mu.Unlock()
+	return append([]Lcore(nil), eal.lcores...)
+}
+
+// MainLcore returns the main lcore's id.
+func MainLcore() uint {
+	eal.mu.Lock()
+	defer eal.mu.Unlock()
+	return eal.main
+}
+
+// Workers returns the ids of the worker lcores (all but the main one).
+func Workers() []uint {
+	eal.mu.Lock()
+	defer eal.mu.Unlock()
+	return workerIDs()
+}
+
+// SocketCount returns the number of NUMA sockets EAL detected.
+func SocketCount() int {
+	return int(C.rte_socket_count())
+}
+
+// CurrentLcore returns the lcore id of the calling OS thread, and false
+// when the thread is not an lcore. A goroutine may change threads, so the
+// answer is only stable inside a function run by Launch or RunOnMain,
+// which keep their goroutine on the lcore's thread.
+func CurrentLcore() (uint, bool) {
+	id := C.rte_lcore_id()
+	if id == C.LCORE_ID_ANY {
+		return 0, false
+	}
+	return uint(id), true
+}

@@ -1,0 +1,47 @@
+package eal
+
+import (
+	"fmt"
+
+	"github.com/zcnic/zcnic/hugepages"
+)
+
+// Preflight checks, before rte_eal_init, that the hugepages cfg needs are
+// there: some page size with free pages and a hugetlbfs mount (the one in
+// HugeDir if set), and at least MemoryMB of them. It returns a one-line
+// error that says which command fixes it, in place of EAL's own log. It
+// checks nothing when cfg.NoHuge is set.
+func Preflight(cfg *Config, sys hugepages.System) error {
+	if cfg.NoHuge {
+		return nil
+	}
+	a, err := sys.Available()
+	if err != nil {
+		return fmt.Errorf("eal: hugepages: %w; or set NoHuge (--no-huge) to run without them", err)
+	}
+	if err := a.Err(); err != nil {
+		return fmt.Errorf("eal: %w; or set NoHuge (--no-huge) to run without them", err)
+	}
+	usable := a.Usable
+	if cfg.HugeDir != "" {
+		usable = nil
+		for _, u := range a.Usable {
+			if u.Dir == cfg.HugeDir {
+				usable = append(usable, u)
+			}
+		}
+		if usable == nil {
+			return fmt.Errorf("eal: HugeDir %s is not a hugetlbfs mount with free pages (%s)", cfg.HugeDir, a)
+		}
+	}
+	if cfg.MemoryMB > 0 {
+		var free uint64
+		for _, u := range usable {
+			free += uint64(u.Free) * u.Size
+		}
+		if want := uint64(cfg.MemoryMB) << 20; want > free {
+			return fmt.Errorf("eal: MemoryMB %d is more than the %d MiB of free hugepages (%s): reserve more pages or ask for less", cfg.MemoryMB, free>>20, a)
+		}
+	}
+	return nil
+}
