@@ -1,0 +1,28 @@
+# zcnic: see README.md. `make test` sets the machine up and runs every test.
+export PATH := $(PATH):/usr/local/go/bin
+GO ?= go
+
+.PHONY: all setup build test vet clean
+
+all: build
+
+## setup: install DPDK and test tools, reserve and mount hugepages (idempotent, root)
+setup:
+	bash ci/setup.sh
+
+## build: compile every package and command
+build:
+	$(GO) build ./...
+
+## vet: go vet
+vet:
+	$(GO) vet ./...
+
+## test: setup, then gofmt, vet and all tests
+test: setup
+	bash ci/test.sh
+
+## clean: drop build outputs and cached test results
+clean:
+	$(GO) clean -testcache
+	rm -rf bin
