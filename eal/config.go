@@ -345,3 +345,11 @@ var ErrInitialized = errors.New("eal: Init was already called in this process (D
 
 // ErrNotInitialized is returned by calls that need a running EAL.
 var ErrNotInitialized = errors.New("eal: EAL is not initialised (call eal.Init first)")
+
+// ValidateVDev checks the syntax of a virtual device string, as given to
+// Config.VDevs or hot-plugged later: a driver name with an index, then
+// optional comma-separated key=value arguments.
+func ValidateVDev(v string) error {
+	_, err := checkVDev(v)
+	return err
+}

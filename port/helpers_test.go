@@ -1,0 +1,81 @@
+package port_test
+
+import (
+	"fmt"
+	"os"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/zcnic/zcnic/eal"
+	"github.com/zcnic/zcnic/internal/ealtest"
+	"github.com/zcnic/zcnic/mbuf"
+	"github.com/zcnic/zcnic/port"
+)
+
+// childEnv makes the test binary act as a peer process (memif client)
+// instead of running tests.
+const childEnv = "ZCNIC_PORT_TEST_CHILD"
+
+func TestMain(m *testing.M) {
+	if role := os.Getenv(childEnv); role != "" {
+		os.Exit(runChild(role))
+	}
+	// memif needs shared files between processes; a unique prefix keeps
+	// this binary's apart from any other.
+	cfg := ealtest.Config("net_null0", "net_null1")
+	cfg.InMemory = false
+	cfg.FilePrefix = fmt.Sprintf("zcnic-port-test-%d", os.Getpid())
+	if err := eal.Init(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	if err := eal.Cleanup(); err != nil {
+		fmt.Fprintln(os.Stderr, "eal.Cleanup:", err)
+		code = 1
+	}
+	os.RemoveAll("/var/run/dpdk/" + cfg.FilePrefix)
+	os.Exit(code)
+}
+
+var seq atomic.Int64
+
+// uniq returns a name unique in this process.
+func uniq(prefix string) string { return fmt.Sprintf("%s%d", prefix, seq.Add(1)) }
+
+// newPool makes a pool and, at cleanup, checks every mbuf came back
+// before freeing it.
+func newPool(t *testing.T, count int) *mbuf.Pool {
+	t.Helper()
+	p, err := mbuf.NewPool(mbuf.PoolConfig{Name: uniq("tp"), Count: count, Cache: 32})
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		require.Equal(t, p.Count(), p.Available(), "pool %s: %d mbufs leaked", p.Name(), p.InUse())
+		require.NoError(t, p.Free())
+	})
+	return p
+}
+
+// newBurst makes a Burst closed at cleanup (after the ports, before the
+// pool check: cleanups run last-registered first).
+func newBurst(t *testing.T, n int) *mbuf.Burst {
+	t.Helper()
+	b, err := mbuf.NewBurst(n)
+	require.NoError(t, err)
+	t.Cleanup(b.Close)
+	return b
+}
+
+// attach hot-plugs devargs, configures one queue each way from pool and
+// starts it; cleanup closes (and detaches) it.
+func attach(t *testing.T, devargs string, pool *mbuf.Pool) *port.Port {
+	t.Helper()
+	p, err := port.Attach(devargs)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, p.Close()) })
+	require.NoError(t, p.Configure(port.Config{RxQueues: 1, TxQueues: 1, RxDesc: 256, TxDesc: 256, Pool: pool}))
+	require.NoError(t, p.Start())
+	return p
+}

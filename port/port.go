@@ -1,0 +1,499 @@
+package port
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/zcnic/zcnic/eal"
+	"github.com/zcnic/zcnic/internal/rte"
+	"github.com/zcnic/zcnic/mbuf"
+)
+
+// ErrNotStarted is returned by bursts on a port that is not started.
+var ErrNotStarted = errors.New("port: not started")
+
+// ErrClosed is returned by calls on a closed port.
+var ErrClosed = errors.New("port: closed")
+
+// Port is an ethdev port. There is one *Port per port id in the process:
+// Open, ByID and Attach return the same one for the same device.
+//
+// Configure, Start, Stop and Close are for one goroutine at a time, with
+// no lcore polling the port. Rx, Tx and TxRx may run on many lcores at
+// once, each on its own queues.
+type Port struct {
+	id         uint16
+	name       string
+	hotplugged bool
+
+	mu      sync.Mutex // serialises control calls
+	nrx     atomic.Uint32
+	ntx     atomic.Uint32
+	started atomic.Bool
+	closed  atomic.Bool
+}
+
+var registry struct {
+	mu    sync.Mutex
+	ports [MaxPorts]*Port
+}
+
+// get returns the *Port for a valid id, creating it on first use.
+func get(id uint16, hotplugged bool) *Port {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	p := registry.ports[id]
+	if p == nil || p.closed.Load() {
+		p = &Port{id: id, name: cName(id), hotplugged: hotplugged}
+		registry.ports[id] = p
+	}
+	return p
+}
+
+// Open returns the port of a device by name: a virtual device's name
+// ("net_null0"), or a PCI address ("0000:03:00.0") when the EAL was
+// allowed to probe it (eal.Config.PCIAllow).
+func Open(name string) (*Port, error) {
+	if !eal.Initialized() {
+		return nil, eal.ErrNotInitialized
+	}
+	id, r := cPortByName(name)
+	if r != 0 {
+		return nil, rte.Errf("rte_eth_dev_get_port_by_name", r, "no port named %q; ports: %s", name, names())
+	}
+	return get(id, false), nil
+}
+
+// ByID returns the port with the given id.
+func ByID(id int) (*Port, error) {
+	if !eal.Initialized() {
+		return nil, eal.ErrNotInitialized
+	}
+	if id < 0 || id >= MaxPorts || !cValidPort(uint16(id)) {
+		return nil, fmt.Errorf("port: no port %d; ports: %s", id, names())
+	}
+	return get(uint16(id), false), nil
+}
+
+// Attach hot-plugs a virtual device from a devargs string such as
+// "net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap" (rte_dev_probe) and
+// returns its port. Close detaches it again.
+func Attach(devargs string) (*Port, error) {
+	if !eal.Initialized() {
+		return nil, eal.ErrNotInitialized
+	}
+	if err := eal.ValidateVDev(devargs); err != nil {
+		return nil, fmt.Errorf("port: Attach %q: %w", devargs, err)
+	}
+	name, _, _ := strings.Cut(devargs, ",")
+	if _, r := cPortByName(name); r == 0 {
+		return nil, fmt.Errorf("port: Attach %q: a port named %s exists already", devargs, name)
+	}
+	if r := cProbe(devargs); r != 0 {
+		return nil, rte.Errf("rte_dev_probe", r, "devargs %q: unknown driver or bad arguments; EAL's log says which", devargs)
+	}
+	id, r := cPortByName(name)
+	if r != 0 {
+		return nil, rte.Errf("rte_eth_dev_get_port_by_name", r, "device %q was probed but made no port named %s", devargs, name)
+	}
+	return get(id, true), nil
+}
+
+// List returns every port, in id order.
+func List() []*Port {
+	if !eal.Initialized() {
+		return nil
+	}
+	var ps []*Port
+	for id := cNextPort(0); id < MaxPorts; id = cNextPort(id + 1) {
+		ps = append(ps, get(id, false))
+	}
+	return ps
+}
+
+func names() string {
+	var n []string
+	for _, p := range List() {
+		n = append(n, fmt.Sprintf("%d=%s", p.id, p.name))
+	}
+	if len(n) == 0 {
+		return "none"
+	}
+	return strings.Join(n, ", ")
+}
+
+// ID is the port id.
+func (p *Port) ID() uint16 { return p.id }
+
+// Name is the device name, e.g. "net_null0".
+func (p *Port) Name() string { return p.name }
+
+func (p *Port) String() string { return fmt.Sprintf("port %d (%s)", p.id, p.name) }
+
+// DescLimits are a queue's descriptor limits.
+type DescLimits struct{ Min, Max, Align int }
+
+// Info describes a port: driver, address and what it can do.
+type Info struct {
+	ID                       uint16
+	Name, Driver             string
+	MAC                      net.HardwareAddr
+	IfIndex                  int // host interface index, 0 if none
+	Socket                   int // NUMA socket, -1 if unknown
+	MinMTU, MaxMTU           int
+	MaxRxPktLen              int
+	MaxRxQueues, MaxTxQueues int
+	RxQueues, TxQueues       int // as configured
+	RxDesc, TxDesc           DescLimits
+	RxOffloadCapa            uint64 // RTE_ETH_RX_OFFLOAD_* bits
+	TxOffloadCapa            uint64 // RTE_ETH_TX_OFFLOAD_* bits
+	RSSCapa                  uint64 // RTE_ETH_RSS_* bits
+	Started, Promiscuous     bool
+}
+
+// Info returns what the device reports (rte_eth_dev_info_get).
+func (p *Port) Info() (Info, error) {
+	if p.closed.Load() {
+		return Info{}, ErrClosed
+	}
+	in := Info{ID: p.id, Name: p.name, Socket: cSocket(p.id), Started: p.started.Load(), Promiscuous: cPromiscOn(p.id)}
+	if r := cInfo(p.id, &in); r != 0 {
+		return in, rte.Errf("rte_eth_dev_info_get", r, "%s", p)
+	}
+	return in, nil
+}
+
+// Config configures a port's queues and features.
+type Config struct {
+	// RxQueues and TxQueues are the queue counts; each must be at least
+	// 1 and at most what Info reports.
+	RxQueues, TxQueues int
+	// RxDesc and TxDesc are descriptors per queue; 0 means the device's
+	// default. Values are rounded to the device's alignment.
+	RxDesc, TxDesc int
+	// Pool supplies mbufs to every rx queue, unless RxPools names one
+	// per queue.
+	Pool    *mbuf.Pool
+	RxPools []*mbuf.Pool
+	// MTU, if not 0, is set after configuring.
+	MTU int
+	// Promiscuous turns promiscuous mode on.
+	Promiscuous bool
+	// RSSHash selects RSS hash functions (RSSIP, RSSUDP, ...) to spread
+	// packets over rx queues; 0 means no RSS.
+	RSSHash uint64
+	// RxOffloads and TxOffloads request offloads (RxOffload..., TxOffload...).
+	RxOffloads, TxOffloads uint64
+}
+
+// fallbackDesc is what DPDK uses for 0 descriptors when the device gives
+// no preference (RTE_ETH_DEV_FALLBACK_RX_RINGSIZE).
+const fallbackDesc = 512
+
+// Configure sets up queues, offloads and modes (rte_eth_dev_configure,
+// rte_eth_rx_queue_setup, rte_eth_tx_queue_setup). The port must be
+// stopped. Anything the device cannot do is an error naming the limit
+// from its info.
+func (p *Port) Configure(cfg Config) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed.Load() {
+		return ErrClosed
+	}
+	if p.started.Load() {
+		return fmt.Errorf("port: Configure %s: stop it first", p)
+	}
+	in, err := p.Info()
+	if err != nil {
+		return err
+	}
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("port: Configure %s (driver %s): %s", p, in.Driver, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case cfg.RxQueues < 1 || cfg.TxQueues < 1:
+		return bad("RxQueues %d, TxQueues %d: each must be at least 1", cfg.RxQueues, cfg.TxQueues)
+	case cfg.RxQueues > in.MaxRxQueues:
+		return bad("RxQueues %d: the device allows at most %d", cfg.RxQueues, in.MaxRxQueues)
+	case cfg.TxQueues > in.MaxTxQueues:
+		return bad("TxQueues %d: the device allows at most %d", cfg.TxQueues, in.MaxTxQueues)
+	case cfg.RxDesc < 0 || cfg.TxDesc < 0:
+		return bad("negative descriptor count")
+	case cfg.RxDesc > 0 && (cfg.RxDesc < in.RxDesc.Min || cfg.RxDesc > in.RxDesc.Max):
+		return bad("RxDesc %d: the device allows %d to %d", cfg.RxDesc, in.RxDesc.Min, in.RxDesc.Max)
+	case cfg.TxDesc > 0 && (cfg.TxDesc < in.TxDesc.Min || cfg.TxDesc > in.TxDesc.Max):
+		return bad("TxDesc %d: the device allows %d to %d", cfg.TxDesc, in.TxDesc.Min, in.TxDesc.Max)
+	case cfg.RxOffloads&^in.RxOffloadCapa != 0:
+		return bad("rx offloads %s are not supported (it supports %s)", offloadNames(cfg.RxOffloads&^in.RxOffloadCapa, cRxOffloadName), offloadNames(in.RxOffloadCapa, cRxOffloadName))
+	case cfg.TxOffloads&^in.TxOffloadCapa != 0:
+		return bad("tx offloads %s are not supported (it supports %s)", offloadNames(cfg.TxOffloads&^in.TxOffloadCapa, cTxOffloadName), offloadNames(in.TxOffloadCapa, cTxOffloadName))
+	case cfg.RSSHash&^in.RSSCapa != 0:
+		return bad("RSS hash functions %#x are not supported (it supports %#x)", cfg.RSSHash&^in.RSSCapa, in.RSSCapa)
+	case cfg.MTU != 0 && (cfg.MTU < in.MinMTU || cfg.MTU > in.MaxMTU):
+		return bad("MTU %d: the device allows %d to %d", cfg.MTU, in.MinMTU, in.MaxMTU)
+	case cfg.RxPools != nil && len(cfg.RxPools) != cfg.RxQueues:
+		return bad("%d RxPools for %d rx queues", len(cfg.RxPools), cfg.RxQueues)
+	case cfg.RxPools == nil && cfg.Pool == nil:
+		return bad("no mempool for the rx queues (set Pool)")
+	}
+
+	if r := cConfigure(p.id, cfg.RxQueues, cfg.TxQueues, cfg.RxOffloads, cfg.TxOffloads, cfg.RSSHash); r != 0 {
+		return rte.Errf("rte_eth_dev_configure", r, "%s, %d rx and %d tx queues", p, cfg.RxQueues, cfg.TxQueues)
+	}
+	rxd, txd := cfg.RxDesc, cfg.TxDesc
+	if rxd == 0 {
+		rxd = fallbackDesc
+	}
+	if txd == 0 {
+		txd = fallbackDesc
+	}
+	rxd, txd, r := cAdjustDesc(p.id, rxd, txd)
+	if r != 0 {
+		return rte.Errf("rte_eth_dev_adjust_nb_rx_tx_desc", r, "%s", p)
+	}
+
+	// A pool must cover every descriptor it backs, or the queue starts
+	// empty-handed (or the device fails to start).
+	need := map[*mbuf.Pool]int{}
+	for q := 0; q < cfg.RxQueues; q++ {
+		need[p.rxPool(cfg, q)] += rxd
+	}
+	for pool, n := range need {
+		if pool.Count() < n {
+			return bad("mempool %s has %d mbufs; its rx queues need %d (%d descriptors each) before any packet is held: make the pool larger or RxDesc smaller",
+				pool.Name(), pool.Count(), n, rxd)
+		}
+	}
+
+	socket := max(in.Socket, 0)
+	for q := 0; q < cfg.RxQueues; q++ {
+		if r := cRxQueueSetup(p.id, q, rxd, socket, p.rxPool(cfg, q)); r != 0 {
+			return rte.Errf("rte_eth_rx_queue_setup", r, "%s queue %d, %d descriptors", p, q, rxd)
+		}
+	}
+	for q := 0; q < cfg.TxQueues; q++ {
+		if r := cTxQueueSetup(p.id, q, txd, socket); r != 0 {
+			return rte.Errf("rte_eth_tx_queue_setup", r, "%s queue %d, %d descriptors", p, q, txd)
+		}
+	}
+	if cfg.MTU != 0 {
+		if r := cSetMTU(p.id, cfg.MTU); r != 0 {
+			return rte.Errf("rte_eth_dev_set_mtu", r, "%s, MTU %d", p, cfg.MTU)
+		}
+	}
+	if cfg.Promiscuous {
+		if r := cPromisc(p.id, true); r != 0 {
+			return rte.Errf("rte_eth_promiscuous_enable", r, "%s", p)
+		}
+	}
+	p.nrx.Store(uint32(cfg.RxQueues))
+	p.ntx.Store(uint32(cfg.TxQueues))
+	return nil
+}
+
+func (p *Port) rxPool(cfg Config, q int) *mbuf.Pool {
+	if cfg.RxPools != nil {
+		return cfg.RxPools[q]
+	}
+	return cfg.Pool
+}
+
+// offloadNames lists the names of the set bits.
+func offloadNames(v uint64, name func(uint64) string) string {
+	if v == 0 {
+		return "none"
+	}
+	var n []string
+	for v != 0 {
+		bit := uint64(1) << bits.TrailingZeros64(v)
+		n = append(n, name(bit))
+		v &^= bit
+	}
+	return strings.Join(n, ", ")
+}
+
+// Start starts the port (rte_eth_dev_start). It must be configured.
+func (p *Port) Start() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed.Load() {
+		return ErrClosed
+	}
+	if p.nrx.Load() == 0 {
+		return fmt.Errorf("port: Start %s: configure it first", p)
+	}
+	if p.started.Load() {
+		return nil
+	}
+	if r := cStart(p.id); r != 0 {
+		return rte.Errf("rte_eth_dev_start", r, "%s", p)
+	}
+	p.started.Store(true)
+	return nil
+}
+
+// Stop stops the port (rte_eth_dev_stop). No lcore may be polling it.
+// Mbufs still in its rx descriptors stay there until Close.
+func (p *Port) Stop() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed.Load() {
+		return ErrClosed
+	}
+	if !p.started.Load() {
+		return nil
+	}
+	p.started.Store(false)
+	if r := cStop(p.id); r != 0 {
+		return rte.Errf("rte_eth_dev_stop", r, "%s", p)
+	}
+	return nil
+}
+
+// Close stops the port if needed and releases it (rte_eth_dev_close),
+// which returns the mbufs its queues held to their pools. A port made by
+// Attach is detached as well (rte_dev_remove), so the name can be
+// attached again. The *Port must not be used afterwards.
+func (p *Port) Close() error {
+	if err := p.Stop(); err != nil && !errors.Is(err, ErrClosed) {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed.Swap(true) {
+		return nil
+	}
+	if p.hotplugged {
+		if r := cDetach(p.id); r != 0 {
+			return rte.Errf("rte_dev_remove", r, "%s", p)
+		}
+		return nil
+	}
+	if r := cClose(p.id); r != 0 {
+		return rte.Errf("rte_eth_dev_close", r, "%s", p)
+	}
+	return nil
+}
+
+// Link is a port's link state.
+type Link struct {
+	Up         bool
+	SpeedMbps  uint32
+	FullDuplex bool
+	Autoneg    bool
+}
+
+// Link returns the link state without waiting (rte_eth_link_get_nowait).
+func (p *Port) Link() (Link, error) {
+	if p.closed.Load() {
+		return Link{}, ErrClosed
+	}
+	l, r := cLink(p.id)
+	if r != 0 {
+		return l, rte.Errf("rte_eth_link_get_nowait", r, "%s", p)
+	}
+	return l, nil
+}
+
+// Stats are a port's basic counters (struct rte_eth_stats).
+type Stats struct {
+	RxPackets, TxPackets uint64
+	RxBytes, TxBytes     uint64
+	RxMissed             uint64 // dropped by the device: no descriptor free
+	RxErrors, TxErrors   uint64
+	RxNoMbuf             uint64 // rx mbuf allocation failures
+}
+
+// Stats returns the port's counters (rte_eth_stats_get).
+func (p *Port) Stats() (Stats, error) {
+	var s Stats
+	if p.closed.Load() {
+		return s, ErrClosed
+	}
+	if r := cStats(p.id, &s); r != 0 {
+		return s, rte.Errf("rte_eth_stats_get", r, "%s", p)
+	}
+	return s, nil
+}
+
+// XStats returns the driver's extended counters by name
+// (rte_eth_xstats_get). It allocates; do not call it per packet.
+func (p *Port) XStats() (map[string]uint64, error) {
+	if p.closed.Load() {
+		return nil, ErrClosed
+	}
+	m, r := cXStats(p.id)
+	if r != 0 {
+		return nil, rte.Errf("rte_eth_xstats_get", r, "%s", p)
+	}
+	return m, nil
+}
+
+// ResetStats zeroes the basic and extended counters.
+func (p *Port) ResetStats() error {
+	if p.closed.Load() {
+		return ErrClosed
+	}
+	if r := cStatsReset(p.id); r != 0 {
+		return rte.Errf("rte_eth_stats_reset", r, "%s", p)
+	}
+	if r := cXStatsReset(p.id); r != 0 && r != -int(syscall.ENOTSUP) {
+		return rte.Errf("rte_eth_xstats_reset", r, "%s", p)
+	}
+	return nil
+}
+
+// check guards the burst calls: DPDK's burst functions do not check the
+// queue in release builds and would read past its queue array.
+func (p *Port) check(q uint16, n *atomic.Uint32, dir string) error {
+	if !p.started.Load() {
+		if p.closed.Load() {
+			return ErrClosed
+		}
+		return ErrNotStarted
+	}
+	if uint32(q) >= n.Load() {
+		return fmt.Errorf("port: %s %s queue %d: it has %d", p, dir, q, n.Load())
+	}
+	return nil
+}
+
+// Rx receives up to b.Room() packets from rx queue q, appending them to
+// b (rte_eth_rx_burst: one cgo call, no allocation). The burst owns them.
+func (p *Port) Rx(q uint16, b *mbuf.Burst) (int, error) {
+	if err := p.check(q, &p.nrx, "rx"); err != nil {
+		return 0, err
+	}
+	return cRx(p.id, q, b), nil
+}
+
+// Tx transmits the packets in b on tx queue q (rte_eth_tx_burst: one cgo
+// call, no allocation). The port takes the ones it sent; those it did
+// not stay in b, in order, for the caller to retry or free.
+func (p *Port) Tx(q uint16, b *mbuf.Burst) (int, error) {
+	if err := p.check(q, &p.ntx, "tx"); err != nil {
+		return 0, err
+	}
+	return cTx(p.id, q, b), nil
+}
+
+// TxRx transmits tx on (txPort, txq), then receives from (rxPort, rxq)
+// into rx, in one cgo call: the turn of a forwarding loop. tx and rx may
+// be the same Burst: what was not sent stays at its front and received
+// packets follow. It returns how many were sent and received.
+func TxRx(txPort *Port, txq uint16, tx *mbuf.Burst, rxPort *Port, rxq uint16, rx *mbuf.Burst) (sent, received int, err error) {
+	if err := txPort.check(txq, &txPort.ntx, "tx"); err != nil {
+		return 0, 0, err
+	}
+	if err := rxPort.check(rxq, &rxPort.nrx, "rx"); err != nil {
+		return 0, 0, err
+	}
+	sent, received = cTxRx(txPort.id, txq, tx, rxPort.id, rxq, rx)
+	return sent, received, nil
+}
