@@ -45,11 +45,13 @@ static struct rte_mempool *zc_pool_lookup(const char *name, int *err) {
 }
 
 static struct rte_mbuf *zc_alloc(struct rte_mempool *mp) { return rte_pktmbuf_alloc(mp); }
-static int zc_alloc_bulk(struct rte_mempool *mp, struct rte_mbuf **m, unsigned n) {
-	return rte_pktmbuf_alloc_bulk(mp, m, n);
+// Burst arrays are C memory passed as uintptr_t, so cgo runs no pointer
+// check on these per-burst calls.
+static int zc_alloc_bulk(struct rte_mempool *mp, uintptr_t m, unsigned n) {
+	return rte_pktmbuf_alloc_bulk(mp, (struct rte_mbuf **)m, n);
 }
 static void zc_free(struct rte_mbuf *m) { rte_pktmbuf_free(m); }
-static void zc_free_bulk(struct rte_mbuf **m, unsigned n) { rte_pktmbuf_free_bulk(m, n); }
+static void zc_free_bulk(uintptr_t m, unsigned n) { rte_pktmbuf_free_bulk((struct rte_mbuf **)m, n); }
 static void zc_reset(struct rte_mbuf *m) { rte_pktmbuf_reset(m); }
 static uint16_t zc_data_room(struct rte_mempool *mp) { return rte_pktmbuf_data_room_size(mp); }
 
@@ -150,9 +152,9 @@ func cPoolSocket(mp *cpool) int   { return int(mp.socket_id) }
 func cPoolCache(mp *cpool) int    { return int(mp.cache_size) }
 func cAlloc(mp *cpool) *Mbuf      { return (*Mbuf)(unsafe.Pointer(C.zc_alloc(mp))) }
 func cAllocBulk(mp *cpool, arr unsafe.Pointer, n int) int {
-	return int(C.zc_alloc_bulk(mp, (**cmbuf)(arr), C.uint(n)))
+	return int(C.zc_alloc_bulk(mp, C.uintptr_t(uintptr(arr)), C.uint(n)))
 }
-func cFreeBulk(arr unsafe.Pointer, n int) { C.zc_free_bulk((**cmbuf)(arr), C.uint(n)) }
+func cFreeBulk(arr unsafe.Pointer, n int) { C.zc_free_bulk(C.uintptr_t(uintptr(arr)), C.uint(n)) }
 func cCalloc(n, size int) unsafe.Pointer  { return C.calloc(C.size_t(n), C.size_t(size)) }
 func cFreeMem(p unsafe.Pointer)           { C.free(p) }
 

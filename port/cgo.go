@@ -8,26 +8,33 @@ package port
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 
-static uint16_t zc_rx(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n) {
-	return rte_eth_rx_burst(port, q, pkts, n);
+// Burst arrays arrive as uintptr_t: they are C memory, and a pointer-typed
+// argument would make cgo run its pointer check on every call.
+static uint16_t zc_rx(uint16_t port, uint16_t q, uintptr_t pkts, uint16_t n) {
+	return rte_eth_rx_burst(port, q, (struct rte_mbuf **)pkts, n);
 }
 
 // Transmit n; the unsent stay in pkts, moved to the front.
-static uint16_t zc_tx(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n) {
+static uint16_t zc_tx_arr(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n) {
 	uint16_t sent = rte_eth_tx_burst(port, q, pkts, n);
 	if (sent > 0 && sent < n)
 		memmove(pkts, pkts + sent, (n - sent) * sizeof(*pkts));
 	return sent;
 }
 
+static uint16_t zc_tx(uint16_t port, uint16_t q, uintptr_t pkts, uint16_t n) {
+	return zc_tx_arr(port, q, (struct rte_mbuf **)pkts, n);
+}
+
 // Transmit tx[0:ntx] (the unsent move to the front), then receive into
 // rx after its first rxlen (or after the unsent, when rx is tx), up to
 // rxcap: one crossing for a forwarding loop's turn. Returns sent<<16|got.
-static uint32_t zc_txrx(uint16_t txp, uint16_t txq, struct rte_mbuf **tx, uint16_t ntx,
-		uint16_t rxp, uint16_t rxq, struct rte_mbuf **rx, uint16_t rxlen, uint16_t rxcap) {
+static uint32_t zc_txrx(uint16_t txp, uint16_t txq, uintptr_t txa, uint16_t ntx,
+		uint16_t rxp, uint16_t rxq, uintptr_t rxa, uint16_t rxlen, uint16_t rxcap) {
+	struct rte_mbuf **tx = (struct rte_mbuf **)txa, **rx = (struct rte_mbuf **)rxa;
 	uint16_t sent = 0, got;
 	if (ntx > 0)
-		sent = zc_tx(txp, txq, tx, ntx);
+		sent = zc_tx_arr(txp, txq, tx, ntx);
 	if (rx == tx)
 		rxlen = ntx - sent;
 	got = rte_eth_rx_burst(rxp, rxq, rx + rxlen, rxcap - rxlen);
@@ -89,22 +96,22 @@ import (
 const MaxPorts = C.RTE_MAX_ETHPORTS
 
 func cRx(port, q uint16, b *mbuf.Burst) int {
-	n := C.zc_rx(C.uint16_t(port), C.uint16_t(q), (**C.struct_rte_mbuf)(b.Tail()), C.uint16_t(b.Room()))
+	n := C.zc_rx(C.uint16_t(port), C.uint16_t(q), C.uintptr_t(uintptr(b.Tail())), C.uint16_t(b.Room()))
 	b.Grow(int(n))
 	return int(n)
 }
 
 func cTx(port, q uint16, b *mbuf.Burst) int {
 	n := b.Len()
-	sent := int(C.zc_tx(C.uint16_t(port), C.uint16_t(q), (**C.struct_rte_mbuf)(b.Array()), C.uint16_t(n)))
+	sent := int(C.zc_tx(C.uint16_t(port), C.uint16_t(q), C.uintptr_t(uintptr(b.Array())), C.uint16_t(n)))
 	b.SetLen(n - sent)
 	return sent
 }
 
 func cTxRx(txp, txq uint16, tx *mbuf.Burst, rxp, rxq uint16, rx *mbuf.Burst) (int, int) {
 	ntx := tx.Len()
-	r := C.zc_txrx(C.uint16_t(txp), C.uint16_t(txq), (**C.struct_rte_mbuf)(tx.Array()), C.uint16_t(ntx),
-		C.uint16_t(rxp), C.uint16_t(rxq), (**C.struct_rte_mbuf)(rx.Array()), C.uint16_t(rx.Len()), C.uint16_t(rx.Cap()))
+	r := C.zc_txrx(C.uint16_t(txp), C.uint16_t(txq), C.uintptr_t(uintptr(tx.Array())), C.uint16_t(ntx),
+		C.uint16_t(rxp), C.uint16_t(rxq), C.uintptr_t(uintptr(rx.Array())), C.uint16_t(rx.Len()), C.uint16_t(rx.Cap()))
 	sent, got := int(r>>16), int(r&0xffff)
 	if rx == tx {
 		tx.SetLen(ntx - sent + got)

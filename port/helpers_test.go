@@ -47,9 +47,9 @@ func uniq(prefix string) string { return fmt.Sprintf("%s%d", prefix, seq.Add(1))
 
 // newPool makes a pool and, at cleanup, checks every mbuf came back
 // before freeing it.
-func newPool(t *testing.T, count int) *mbuf.Pool {
+func newPool(t testing.TB, count int) *mbuf.Pool {
 	t.Helper()
-	p, err := mbuf.NewPool(mbuf.PoolConfig{Name: uniq("tp"), Count: count, Cache: 32})
+	p, err := mbuf.NewPool(mbuf.PoolConfig{Name: uniq("tp"), Count: count, Cache: min(256, count*2/3)})
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		require.Equal(t, p.Count(), p.Available(), "pool %s: %d mbufs leaked", p.Name(), p.InUse())
@@ -60,7 +60,7 @@ func newPool(t *testing.T, count int) *mbuf.Pool {
 
 // newBurst makes a Burst closed at cleanup (after the ports, before the
 // pool check: cleanups run last-registered first).
-func newBurst(t *testing.T, n int) *mbuf.Burst {
+func newBurst(t testing.TB, n int) *mbuf.Burst {
 	t.Helper()
 	b, err := mbuf.NewBurst(n)
 	require.NoError(t, err)
@@ -70,7 +70,7 @@ func newBurst(t *testing.T, n int) *mbuf.Burst {
 
 // attach hot-plugs devargs, configures one queue each way from pool and
 // starts it; cleanup closes (and detaches) it.
-func attach(t *testing.T, devargs string, pool *mbuf.Pool) *port.Port {
+func attach(t testing.TB, devargs string, pool *mbuf.Pool) *port.Port {
 	t.Helper()
 	p, err := port.Attach(devargs)
 	require.NoError(t, err)
@@ -78,4 +78,21 @@ func attach(t *testing.T, devargs string, pool *mbuf.Pool) *port.Port {
 	require.NoError(t, p.Configure(port.Config{RxQueues: 1, TxQueues: 1, RxDesc: 256, TxDesc: 256, Pool: pool}))
 	require.NoError(t, p.Start())
 	return p
+}
+
+// attachNoCleanup is attach for a port the test closes itself.
+func attachNoCleanup(devargs string, pool *mbuf.Pool) (*port.Port, error) {
+	p, err := port.Attach(devargs)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Configure(port.Config{RxQueues: 1, TxQueues: 1, RxDesc: 256, TxDesc: 256, Pool: pool}); err != nil {
+		p.Close()
+		return nil, err
+	}
+	if err := p.Start(); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
 }
