@@ -1,9 +1,197 @@
 package port_test
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"time"
 
-// runChild runs a peer role for a two-process test.
+	"golang.org/x/sys/unix"
+
+	"github.com/zcnic/zcnic/eal"
+	"github.com/zcnic/zcnic/internal/ealtest"
+	"github.com/zcnic/zcnic/mbuf"
+	"github.com/zcnic/zcnic/port"
+)
+
+// Environment of a child process (see childEnv): what the parent test
+// tells its peer.
+const (
+	childSocketEnv  = "ZCNIC_PORT_TEST_MEMIF_SOCKET" // memif control socket path
+	childPrefixEnv  = "ZCNIC_PORT_TEST_FILE_PREFIX"  // the child's EAL --file-prefix
+	childTimeoutEnv = "ZCNIC_PORT_TEST_TIMEOUT"      // how long the child may live, e.g. "30s"
+	childInMemEnv   = "ZCNIC_PORT_TEST_IN_MEMORY"    // "1": --in-memory instead of a file prefix
+)
+
+// runChild runs a peer role for a two-process test and returns the exit
+// code. It reports on stdout as "child: ..." lines, errors on stderr.
 func runChild(role string) int {
-	fmt.Println("unknown child role", role)
-	return 1
+	var err error
+	switch role {
+	case "memif-client":
+		err = memifClient()
+	default:
+		err = fmt.Errorf("unknown child role %q", role)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "child %s: FAIL: %v\n", role, err)
+		return 1
+	}
+	return 0
+}
+
+// memifClient is the far end of TestMemifTwoProcesses: it starts its own
+// EAL, attaches a memif client to the parent's server and sends back
+// every packet it receives, unchanged and in order, until its stdin
+// closes. Then it reports what it echoed (packets, bytes and a CRC-32 of
+// all their bytes in order) and checks that every mbuf came back to its
+// pool.
+func memifClient() (err error) {
+	sock, prefix := os.Getenv(childSocketEnv), os.Getenv(childPrefixEnv)
+	timeout, err := time.ParseDuration(os.Getenv(childTimeoutEnv))
+	if err != nil || sock == "" || prefix == "" {
+		return fmt.Errorf("need %s, %s and %s (timeout: %v)", childSocketEnv, childPrefixEnv, childTimeoutEnv, err)
+	}
+	deadline := time.Now().Add(timeout)
+
+	// The parent closes our stdin to say "done"; so does its death.
+	stop := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, os.Stdin)
+		close(stop)
+	}()
+
+	cfg := ealtest.Config()
+	cfg.ProgramName = "zcnic-test-child"
+	cfg.Lcores = []uint{firstCPU()}
+	if os.Getenv(childInMemEnv) == "1" {
+		cfg.InMemory = true
+	} else {
+		cfg.InMemory = false
+		cfg.FilePrefix = prefix
+		if !cfg.NoHuge {
+			// Unlink hugepage files once mapped: none is left behind,
+			// even if the parent has to kill us.
+			cfg.ExtraArgs = append(cfg.ExtraArgs, "--huge-unlink")
+		}
+		defer os.RemoveAll("/var/run/dpdk/" + prefix)
+	}
+	if err := eal.Init(cfg); err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := eal.Cleanup(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("eal.Cleanup: %w", cerr))
+		}
+	}()
+
+	pool, err := mbuf.NewPool(mbuf.PoolConfig{Name: "child", Count: 2047, Cache: 32})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// The check the parent relies on: after the port is closed,
+		// every mbuf is back.
+		if pool.Available() != pool.Count() {
+			err = errors.Join(err, fmt.Errorf("pool %s: %d of %d mbufs leaked", pool.Name(), pool.InUse(), pool.Count()))
+			return
+		}
+		if ferr := pool.Free(); ferr != nil {
+			err = errors.Join(err, ferr)
+		}
+	}()
+
+	p, err := port.Attach("net_memif0,role=client,id=0,socket=" + sock + ",socket-abstract=no")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := p.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("close: %w", cerr))
+		}
+	}()
+	if err := p.Configure(port.Config{RxQueues: 1, TxQueues: 1, RxDesc: 256, TxDesc: 256, Pool: pool}); err != nil {
+		return err
+	}
+	if err := p.Start(); err != nil {
+		return err
+	}
+	for {
+		l, err := p.Link()
+		if err != nil {
+			return err
+		}
+		if l.Up {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("memif link to %s still down after %v", sock, timeout)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	fmt.Println("child: link up")
+
+	b, err := mbuf.NewBurst(64)
+	if err != nil {
+		return err
+	}
+	defer b.Close() // frees what was not sent back, before the pool check
+	var pkts, bytes int
+	crc := crc32.NewIEEE()
+	for {
+		select {
+		case <-stop:
+			fmt.Printf("child: echoed %d packets, %d bytes, crc32 %08x\n", pkts, bytes, crc.Sum32())
+			if b.Len() > 0 {
+				return fmt.Errorf("%d received packets were never sent back", b.Len())
+			}
+			return nil
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("still running after %v (echoed %d packets); the parent never closed stdin", timeout, pkts)
+		}
+		idle := true
+		if b.Len() == 0 {
+			n, err := p.Rx(0, b)
+			if err != nil {
+				return err
+			}
+			for _, m := range b.Pkts() {
+				if m.NumSegs() != 1 {
+					return fmt.Errorf("packet %d: %d segments", pkts, m.NumSegs())
+				}
+				crc.Write(m.Data())
+				bytes += m.PktLen()
+			}
+			pkts += n
+			idle = n == 0
+		}
+		if b.Len() > 0 {
+			// What the ring does not take now stays in b, in order.
+			if _, err := p.Tx(0, b); err != nil {
+				return err
+			}
+			idle = false
+		}
+		if idle {
+			time.Sleep(20 * time.Microsecond)
+		}
+	}
+}
+
+// firstCPU is the lowest CPU this process may run on: the child's one
+// lcore.
+func firstCPU() uint {
+	var set unix.CPUSet
+	if unix.SchedGetaffinity(0, &set) == nil {
+		for i := 0; i < len(set)*64; i++ {
+			if set.IsSet(i) {
+				return uint(i)
+			}
+		}
+	}
+	return 0
 }

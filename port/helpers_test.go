@@ -27,6 +27,11 @@ func TestMain(m *testing.M) {
 	cfg := ealtest.Config("net_null0", "net_null1")
 	cfg.InMemory = false
 	cfg.FilePrefix = fmt.Sprintf("zcnic-port-test-%d", os.Getpid())
+	if !cfg.NoHuge {
+		// Hugepage files go as soon as they are mapped: nothing is left
+		// in /dev/hugepages if the process dies.
+		cfg.ExtraArgs = append(cfg.ExtraArgs, "--huge-unlink")
+	}
 	if err := eal.Init(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
