@@ -83,7 +83,7 @@ func (b *Burst) Alloc(pool *Pool, n int) error {
 	if n == 0 {
 		return nil // DPDK's ring mempool driver fails a bulk get of 0
 	}
-	if r := cAllocBulk(pool.mp, b.Tail(), n); r != 0 {
+	if r := cAllocBulk(pool.live(), b.Tail(), n); r != 0 {
 		return rte.Errf("rte_pktmbuf_alloc_bulk", r, "pool %s has fewer than %d mbufs free to this thread; %d available counting every lcore's cache", pool.Name(), n, pool.Available())
 	}
 	b.pkts = b.pkts[:len(b.pkts)+n]

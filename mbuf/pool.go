@@ -105,28 +105,37 @@ func (p *Pool) Free() error {
 	return nil
 }
 
+// live returns the pool pointer, panicking with a clear message (rather
+// than crashing in C) if the pool was freed.
+func (p *Pool) live() *cpool {
+	if p.mp == nil {
+		panic("mbuf: pool used after Free")
+	}
+	return p.mp
+}
+
 // Name is the pool's name.
-func (p *Pool) Name() string { return cPoolName(p.mp) }
+func (p *Pool) Name() string { return cPoolName(p.live()) }
 
 // Count is the number of mbufs the pool holds when all are returned.
-func (p *Pool) Count() int { return cPoolSize(p.mp) }
+func (p *Pool) Count() int { return cPoolSize(p.live()) }
 
 // Cache is the per-lcore cache size.
-func (p *Pool) Cache() int { return cPoolCache(p.mp) }
+func (p *Pool) Cache() int { return cPoolCache(p.live()) }
 
 // Socket is the NUMA socket the pool lives on.
-func (p *Pool) Socket() int { return cPoolSocket(p.mp) }
+func (p *Pool) Socket() int { return cPoolSocket(p.live()) }
 
 // DataRoom is each mbuf's buffer size, headroom included.
-func (p *Pool) DataRoom() int { return cPoolDataRoom(p.mp) }
+func (p *Pool) DataRoom() int { return cPoolDataRoom(p.live()) }
 
 // Available is how many mbufs can be allocated now, per-lcore caches
 // included. Available()+InUse() == Count().
-func (p *Pool) Available() int { return cPoolAvail(p.mp) }
+func (p *Pool) Available() int { return cPoolAvail(p.live()) }
 
 // InUse is how many mbufs are allocated (held by the application, a port
 // queue's descriptors, or a ring).
-func (p *Pool) InUse() int { return cPoolInUse(p.mp) }
+func (p *Pool) InUse() int { return cPoolInUse(p.live()) }
 
 // Full reports whether every mbuf is back in the pool: the check that
 // nothing leaked.
@@ -134,9 +143,9 @@ func (p *Pool) Full() bool { return p.Available() == p.Count() }
 
 // Ptr returns the struct rte_mempool pointer, for cgo bindings such as
 // the port package.
-func (p *Pool) Ptr() unsafe.Pointer { return unsafe.Pointer(p.mp) }
+func (p *Pool) Ptr() unsafe.Pointer { return unsafe.Pointer(p.live()) }
 
 // Alloc takes one mbuf from the pool (rte_pktmbuf_alloc; one cgo call),
 // reset and empty. It returns nil when the pool is empty. Use
 // Burst.Alloc to take many in one call.
-func (p *Pool) Alloc() *Mbuf { return cAlloc(p.mp) }
+func (p *Pool) Alloc() *Mbuf { return cAlloc(p.live()) }
