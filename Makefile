@@ -2,7 +2,7 @@
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 
-.PHONY: all setup build test vet clean
+.PHONY: all setup build test vet clean bench-io
 
 all: build
 
@@ -21,6 +21,10 @@ vet:
 ## test: setup, then gofmt, vet and all tests
 test: setup
 	bash ci/test.sh
+
+## bench-io: zcnic vs dpdk-testpmd, io forwarding on a net_null pair, side by side
+bench-io: setup
+	bash bench/io-vs-testpmd.sh
 
 ## clean: drop build outputs and cached test results
 clean:
