@@ -1,0 +1,110 @@
+package pkt
+
+import "encoding/binary"
+
+// SwapMACs exchanges the source and destination MAC addresses of the
+// Ethernet frame b in place. It returns ErrTruncated, leaving b unchanged,
+// if b is shorter than 12 bytes.
+func SwapMACs(b []byte) error {
+	if len(b) < 12 {
+		return ErrTruncated
+	}
+	swap6(b[0:6], b[6:12])
+	return nil
+}
+
+func swap6(a, b []byte) {
+	_, _ = a[5], b[5]
+	x0, x1 := binary.BigEndian.Uint32(a), binary.BigEndian.Uint16(a[4:])
+	y0, y1 := binary.BigEndian.Uint32(b), binary.BigEndian.Uint16(b[4:])
+	binary.BigEndian.PutUint32(a, y0)
+	binary.BigEndian.PutUint16(a[4:], y1)
+	binary.BigEndian.PutUint32(b, x0)
+	binary.BigEndian.PutUint16(b[4:], x1)
+}
+
+// SwapFiveTuple turns a packet around in place, like the 5tswap forwarding
+// mode of dpdk-testpmd: it swaps the MAC addresses, then the IPv4 or IPv6
+// source and destination addresses if the packet is IP, then the UDP or TCP
+// ports if it holds a UDP or TCP header. p must come from Parse(b); layers
+// that Parse could not parse are left alone, so a packet that Parse rejected
+// is turned around only as far as it was parsed, and a fragment other than
+// the first keeps its ports (they are in the first fragment).
+//
+// Swapping source and destination keeps every checksum valid, because a
+// ones'-complement sum does not depend on the order of its terms; the one
+// exception is the L4 checksum of a source-routed packet, whose
+// pseudo-header holds the final destination instead of the destination
+// address (see L4Checksum). It returns ErrTruncated, leaving b unchanged, if
+// p does not fit b.
+func SwapFiveTuple(b []byte, p *Parsed) error {
+	l3, l4 := p.L3Offset, p.L4Offset
+	ip4 := p.L3Proto == L3IPv4 && p.L3Len >= IPv4MinLen
+	ip6 := p.L3Proto == L3IPv6 && p.L3Len >= IPv6Len
+	ports := (ip4 || ip6) && p.L4Len > 0 && (p.L4Proto == ProtoUDP || p.L4Proto == ProtoTCP)
+	switch {
+	case p.L2Len < EthernetLen || len(b) < EthernetLen,
+		ip4 && (l3 < 0 || l3 > len(b)-IPv4MinLen),
+		ip6 && (l3 < 0 || l3 > len(b)-IPv6Len),
+		ports && (l4 < 0 || l4 > len(b)-4):
+		return ErrTruncated
+	}
+	swap6(b[0:6], b[6:12])
+	switch {
+	case ip4:
+		a := b[l3+ipv4SrcOff : l3+ipv4SrcOff+8]
+		s, d := binary.BigEndian.Uint32(a[0:4]), binary.BigEndian.Uint32(a[4:8])
+		binary.BigEndian.PutUint32(a[0:4], d)
+		binary.BigEndian.PutUint32(a[4:8], s)
+	case ip6:
+		a := b[l3+ipv6SrcOff : l3+ipv6SrcOff+32]
+		s0, s1 := binary.BigEndian.Uint64(a[0:8]), binary.BigEndian.Uint64(a[8:16])
+		d0, d1 := binary.BigEndian.Uint64(a[16:24]), binary.BigEndian.Uint64(a[24:32])
+		binary.BigEndian.PutUint64(a[0:8], d0)
+		binary.BigEndian.PutUint64(a[8:16], d1)
+		binary.BigEndian.PutUint64(a[16:24], s0)
+		binary.BigEndian.PutUint64(a[24:32], s1)
+	}
+	if ports {
+		pp := b[l4 : l4+4]
+		v := binary.BigEndian.Uint32(pp)
+		binary.BigEndian.PutUint32(pp, v<<16|v>>16)
+	}
+	return nil
+}
+
+// DecrementTTL decrements the IPv4 TTL, updating the header checksum
+// incrementally (RFC 1624), or the IPv6 hop limit of the parsed packet b, as
+// a router does before forwarding. It reports whether the packet may be
+// forwarded: it returns false, leaving b unchanged, if the TTL or hop limit
+// is 0 or 1 (the router must drop the packet, and may answer with an ICMP
+// time exceeded), if the packet is not IP, or if its IP header was not
+// parsed. p must come from Parse(b).
+func DecrementTTL(b []byte, p *Parsed) bool {
+	l3 := p.L3Offset
+	switch p.L3Proto {
+	case L3IPv4:
+		if p.L3Len < IPv4MinLen || l3 < 0 || l3 > len(b)-IPv4MinLen {
+			return false
+		}
+		ip := b[l3 : l3+IPv4MinLen]
+		ttl := ip[ipv4TTLOff]
+		if ttl <= 1 {
+			return false
+		}
+		ip[ipv4TTLOff] = ttl - 1
+		c := binary.BigEndian.Uint16(ip[ipv4CsumOff:])
+		binary.BigEndian.PutUint16(ip[ipv4CsumOff:], UpdateChecksum16(c, uint16(ttl)<<8, uint16(ttl-1)<<8))
+		return true
+	case L3IPv6:
+		if p.L3Len < IPv6Len || l3 < 0 || l3 > len(b)-IPv6Len {
+			return false
+		}
+		if b[l3+ipv6HLimOff] <= 1 {
+			return false
+		}
+		b[l3+ipv6HLimOff]--
+		return true
+	}
+	return false
+}
