@@ -76,11 +76,16 @@ func newBurst(t testing.TB, n int) *mbuf.Burst {
 // attach hot-plugs devargs, configures one queue each way from pool and
 // starts it; cleanup closes (and detaches) it.
 func attach(t testing.TB, devargs string, pool *mbuf.Pool) *port.Port {
+	return attachWith(t, devargs, port.Config{RxQueues: 1, TxQueues: 1, RxDesc: 256, TxDesc: 256, Pool: pool})
+}
+
+// attachWith is attach with a config of the caller's.
+func attachWith(t testing.TB, devargs string, cfg port.Config) *port.Port {
 	t.Helper()
 	p, err := port.Attach(devargs)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, p.Close()) })
-	require.NoError(t, p.Configure(port.Config{RxQueues: 1, TxQueues: 1, RxDesc: 256, TxDesc: 256, Pool: pool}))
+	require.NoError(t, p.Configure(cfg))
 	require.NoError(t, p.Start())
 	return p
 }

@@ -32,11 +32,12 @@ type Port struct {
 	name       string
 	hotplugged bool
 
-	mu      sync.Mutex // serialises control calls
-	nrx     atomic.Uint32
-	ntx     atomic.Uint32
-	started atomic.Bool
-	closed  atomic.Bool
+	mu         sync.Mutex // serialises control calls
+	nrx        atomic.Uint32
+	ntx        atomic.Uint32
+	txOffloads atomic.Uint64
+	started    atomic.Bool
+	closed     atomic.Bool
 }
 
 var registry struct {
@@ -294,6 +295,7 @@ func (p *Port) Configure(cfg Config) error {
 	}
 	p.nrx.Store(uint32(cfg.RxQueues))
 	p.ntx.Store(uint32(cfg.TxQueues))
+	p.txOffloads.Store(cfg.TxOffloads)
 	return nil
 }
 

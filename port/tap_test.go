@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zcnic/zcnic/mbuf"
+	"github.com/zcnic/zcnic/pkt"
+	"github.com/zcnic/zcnic/port"
 )
 
 // Addresses of the tap test, from the benchmark range 198.18.0.0/15: the
@@ -73,7 +75,10 @@ func TestTapKernelAndPMD(t *testing.T) {
 	ifname := "zct" + shortID()
 	// Configure and start in this namespace: the tap PMD opens its queues
 	// by interface name. Then hand the kernel side to the test namespace.
-	p := attach(t, uniq("net_tap")+",iface="+ifname, pool)
+	// With tx checksum offloads: the PMDToKernelOffload subtest needs
+	// them; frames without offload flags are sent as they are.
+	cksum := port.TxOffloadIPv4Cksum | port.TxOffloadUDPCksum
+	p := attachWith(t, uniq("net_tap")+",iface="+ifname, port.Config{RxQueues: 1, TxQueues: 1, RxDesc: 256, TxDesc: 256, Pool: pool, TxOffloads: cksum})
 	in, err := p.Info()
 	require.NoError(t, err)
 	require.Equal(t, "net_tap", in.Driver)
@@ -208,5 +213,40 @@ func TestTapKernelAndPMD(t *testing.T) {
 		assert.Equal(t, uint64(len(frames)), st.TxPackets, "tx counter")
 		assert.Equal(t, uint64(wantBytes), st.TxBytes, "tx byte counter")
 		assert.Zero(t, st.TxErrors)
+	})
+
+	t.Run("PMDToKernelOffload", func(t *testing.T) {
+		// Frames whose IPv4 and UDP checksums are wrong: the kernel drops
+		// such datagrams, so each one that arrives shows the checksums
+		// were filled in on the way out, by the tap PMD's offload.
+		const n = 8
+		out := newBurst(t, n)
+		require.NoError(t, out.Alloc(pool, n))
+		for i, m := range out.Pkts() {
+			eth := &layers.Ethernet{SrcMAC: pmdMAC, DstMAC: kmac, EthernetType: layers.EthernetTypeIPv4}
+			ip := &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: tapPMDIP, DstIP: tapKernelIP}
+			udp := &layers.UDP{SrcPort: 9004, DstPort: 9001}
+			f := serializeUDP(t, eth, ip, udp, tapPayload(200+i, 100+i))
+			f[14+10], f[14+11] = 0xde, 0xad // IPv4 header checksum
+			f[34+6], f[34+7] = 0xbe, 0xef   // UDP checksum
+			require.NoError(t, m.SetData(f))
+			var pp pkt.Parsed
+			require.NoError(t, pkt.Parse(m.Data(), &pp))
+			off, err := p.PrepareTxChecksum(m, &pp)
+			require.NoError(t, err)
+			require.True(t, off, "the tap port was configured with checksum offloads")
+			l2, l3, l4 := m.TxOffload()
+			assert.Equal(t, [3]int{14, 20, 8}, [3]int{l2, l3, l4})
+			assert.Equal(t, mbuf.TxIPv4|mbuf.TxIPCksum|mbuf.TxUDPCksum, m.OlFlags()&(mbuf.TxIPv4|mbuf.TxIPCksum|mbuf.TxL4Mask))
+		}
+		txAll(t, p, out, 5*time.Second)
+		buf := make([]byte, 2048)
+		for i := 0; i < n; i++ {
+			require.NoError(t, rx.SetReadDeadline(time.Now().Add(5*time.Second)))
+			r, from, err := rx.ReadFromUDP(buf)
+			require.NoError(t, err, "datagram %d of %d: the kernel dropped it (bad checksum?)", i, n)
+			assert.Equal(t, 9004, from.Port)
+			require.Equal(t, tapPayload(200+i, 100+i), buf[:r], "datagram %d", i)
+		}
 	})
 }
