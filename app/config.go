@@ -1,0 +1,193 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/zcnic/zcnic/eal"
+	"github.com/zcnic/zcnic/mbuf"
+	"github.com/zcnic/zcnic/port"
+)
+
+// PortConfig is one port the runner sets up.
+type PortConfig struct {
+	// Device is a device name ("net_null0", "0000:03:00.0") or a devargs
+	// string to hot-plug ("net_pcap0,rx_pcap=in.pcap"). A name that is
+	// not already a port is attached.
+	Device string
+	// RxDesc and TxDesc are descriptors per queue; 0 for the default.
+	RxDesc, TxDesc int
+	// MTU, if not 0, is set on the port.
+	MTU int
+	// Promiscuous turns promiscuous mode on.
+	Promiscuous bool
+	// RSSHash spreads packets over rx queues (port.RSSIP, ...).
+	RSSHash uint64
+	// TxOffloads requests tx offloads (port.TxOffload...).
+	TxOffloads uint64
+}
+
+// Queue names an rx queue: the index of a port in Config.Ports and the
+// queue number on it.
+type Queue struct {
+	Port  int
+	Queue int
+}
+
+// LcoreConfig says which rx queues an lcore polls, round robin.
+type LcoreConfig struct {
+	Lcore uint
+	Rx    []Queue
+}
+
+// Config describes a whole run: EAL, mbuf pool, ports, lcore loops.
+type Config struct {
+	// EAL starts the EAL if it is not running yet (one per process).
+	EAL eal.Config
+	// Ports are set up in order; their index is their number in Queue
+	// and Ctx.Send.
+	Ports []PortConfig
+	// Lcores are the loops. Empty means one loop, on the first worker
+	// lcore (or the main lcore if there is none), polling queue 0 of
+	// every port.
+	Lcores []LcoreConfig
+	// PoolSize is the number of mbufs; 0 sizes the pool from the queues
+	// and lcores. PoolCache is the per-lcore cache (0 means 256).
+	PoolSize, PoolCache int
+	// DataRoom is each mbuf's buffer, headroom included; 0 for 2176.
+	DataRoom int
+	// Burst is the receive burst size (default 32, at most 512).
+	Burst int
+	// StatsInterval, with OnStats, reports progress while running.
+	StatsInterval time.Duration
+	// OnStats is called every StatsInterval with a snapshot.
+	OnStats func(Snapshot)
+	// OnReady, if set, is called once the ports are started and before
+	// the loops run, with the ports in Config order: the place to read
+	// their MACs or other info a handler needs.
+	OnReady func(ports []*port.Port) error
+	// Name prefixes the pool's name, so that several runs in one
+	// process do not collide (default "zcnic").
+	Name string
+}
+
+const (
+	defaultBurst = 32
+	maxBurst     = 512
+	defaultCache = 256
+)
+
+// ErrConfig wraps every configuration error of the runner.
+var ErrConfig = errors.New("app: bad config")
+
+func cfgErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrConfig, fmt.Sprintf(format, args...))
+}
+
+// normalize fills defaults and checks what can be checked before the
+// EAL runs. The lcores default needs the EAL, so it is done in Run.
+func (c *Config) normalize() error {
+	if len(c.Ports) == 0 {
+		return cfgErr("no ports")
+	}
+	if c.Burst == 0 {
+		c.Burst = defaultBurst
+	}
+	if c.Burst < 1 || c.Burst > maxBurst {
+		return cfgErr("Burst %d: must be 1 to %d", c.Burst, maxBurst)
+	}
+	if c.PoolCache == 0 {
+		c.PoolCache = defaultCache
+	}
+	if c.PoolSize < 0 {
+		return cfgErr("PoolSize %d is negative", c.PoolSize)
+	}
+	if len(c.Ports) > maxTx {
+		return cfgErr("%d ports: an lcore can send to at most %d", len(c.Ports), maxTx)
+	}
+	if c.Name == "" {
+		c.Name = "zcnic"
+	}
+	if c.DataRoom == 0 {
+		c.DataRoom = mbuf.DefaultDataRoom
+	}
+	for i, p := range c.Ports {
+		if p.Device == "" {
+			return cfgErr("Ports[%d]: empty Device", i)
+		}
+	}
+	seen := map[uint]bool{}
+	polled := map[Queue]uint{}
+	for _, l := range c.Lcores {
+		if seen[l.Lcore] {
+			return cfgErr("lcore %d is listed twice", l.Lcore)
+		}
+		seen[l.Lcore] = true
+		if len(l.Rx) == 0 {
+			return cfgErr("lcore %d polls no queue", l.Lcore)
+		}
+		for _, q := range l.Rx {
+			if q.Port < 0 || q.Port >= len(c.Ports) {
+				return cfgErr("lcore %d polls port %d: there are %d ports (0 to %d)", l.Lcore, q.Port, len(c.Ports), len(c.Ports)-1)
+			}
+			if q.Queue < 0 {
+				return cfgErr("lcore %d polls port %d queue %d", l.Lcore, q.Port, q.Queue)
+			}
+			if other, ok := polled[q]; ok {
+				return cfgErr("port %d queue %d is polled by lcores %d and %d: a queue has one poller", q.Port, q.Queue, other, l.Lcore)
+			}
+			polled[q] = l.Lcore
+		}
+	}
+	return nil
+}
+
+// defaultLcores is one loop on the first worker (or main) polling queue
+// 0 of every port.
+func (c *Config) defaultLcores() {
+	if len(c.Lcores) > 0 {
+		return
+	}
+	l := LcoreConfig{Lcore: eal.MainLcore()}
+	if w := eal.Workers(); len(w) > 0 {
+		l.Lcore = w[0]
+	}
+	for i := range c.Ports {
+		l.Rx = append(l.Rx, Queue{Port: i})
+	}
+	c.Lcores = []LcoreConfig{l}
+}
+
+// rxQueues is how many rx queues port i needs: one past the highest
+// polled, at least one.
+func (c *Config) rxQueues(i int) int {
+	n := 1
+	for _, l := range c.Lcores {
+		for _, q := range l.Rx {
+			if q.Port == i && q.Queue+1 > n {
+				n = q.Queue + 1
+			}
+		}
+	}
+	return n
+}
+
+// poolSize is PoolSize, or enough for every descriptor, every lcore's
+// bursts and cache, with room to spare, as 2^k-1 (what DPDK likes).
+func (c *Config) poolSize(rxDesc, txDesc []int) int {
+	if c.PoolSize > 0 {
+		return c.PoolSize
+	}
+	n := 0
+	for i := range c.Ports {
+		n += c.rxQueues(i)*rxDesc[i] + len(c.Lcores)*txDesc[i]
+	}
+	n += len(c.Lcores) * (c.Burst*(len(c.Ports)+2) + c.PoolCache*3/2)
+	n += 1024
+	size := 1
+	for size-1 < n {
+		size <<= 1
+	}
+	return size - 1
+}

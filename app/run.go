@@ -1,0 +1,288 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/zcnic/zcnic/eal"
+	"github.com/zcnic/zcnic/mbuf"
+	"github.com/zcnic/zcnic/port"
+)
+
+// Result is what a run did.
+type Result struct {
+	Snapshot
+	// Leaked is how many mbufs were not back in the pool at the end:
+	// kept by a handler and never freed. It should be 0.
+	Leaked int
+}
+
+// runner is one Run's state.
+type runner struct {
+	cfg    Config
+	pool   *mbuf.Pool
+	ports  []*port.Port
+	ctxs   []*Ctx
+	start  time.Time
+	leaked int
+}
+
+// Run sets up the EAL (if it is not running), the mbuf pool and the
+// ports, runs h on every configured lcore until ctx is done, then stops:
+// the loops end within a turn, flush what is in flight, the ports are
+// stopped and closed, and the pool is checked to be full and freed.
+//
+// Run returns the final counters, and an error if set-up failed, a loop
+// failed (a panic in h comes back as an *eal.PanicError) or mbufs leaked.
+func Run(ctx context.Context, cfg Config, h Handler) (Result, error) {
+	if h == nil {
+		return Result{}, cfgErr("nil handler")
+	}
+	if err := cfg.normalize(); err != nil {
+		return Result{}, err
+	}
+	if !eal.Initialized() {
+		if err := eal.Init(cfg.EAL); err != nil {
+			return Result{}, err
+		}
+	}
+	cfg.defaultLcores()
+	r := &runner{cfg: cfg}
+	if err := r.setup(); err != nil {
+		r.teardown()
+		return Result{}, err
+	}
+	return r.run(ctx, h)
+}
+
+func (r *runner) setup() error {
+	cfg := &r.cfg
+	enabled := map[uint]bool{}
+	for _, l := range eal.Lcores() {
+		enabled[l.ID] = true
+	}
+	for _, l := range cfg.Lcores {
+		if !enabled[l.Lcore] {
+			return cfgErr("lcore %d is not enabled in the EAL (lcores: %v)", l.Lcore, eal.Lcores())
+		}
+	}
+
+	// Open or attach ports first: their limits size the pool.
+	rxDesc := make([]int, len(cfg.Ports))
+	txDesc := make([]int, len(cfg.Ports))
+	for i, pc := range cfg.Ports {
+		p, err := port.Open(pc.Device)
+		if err != nil {
+			if p, err = port.Attach(pc.Device); err != nil {
+				return fmt.Errorf("app: port %d (%s): %w", i, pc.Device, err)
+			}
+		}
+		r.ports = append(r.ports, p)
+		rxDesc[i], txDesc[i] = orDefault(pc.RxDesc, 512), orDefault(pc.TxDesc, 512)
+	}
+	pool, err := mbuf.NewPool(mbuf.PoolConfig{
+		Name:     fmt.Sprintf("%s_%d", cfg.Name, poolSeq.Add(1)),
+		Count:    cfg.poolSize(rxDesc, txDesc),
+		Cache:    cfg.PoolCache,
+		DataRoom: cfg.DataRoom,
+		Socket:   mbuf.SocketAny,
+	})
+	if err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
+	r.pool = pool
+
+	for i, p := range r.ports {
+		pc := cfg.Ports[i]
+		rss := pc.RSSHash
+		if cfg.rxQueues(i) == 1 {
+			rss = 0
+		}
+		err := p.Configure(port.Config{
+			RxQueues: cfg.rxQueues(i), TxQueues: len(cfg.Lcores),
+			RxDesc: rxDesc[i], TxDesc: txDesc[i], Pool: pool,
+			MTU: pc.MTU, Promiscuous: pc.Promiscuous, RSSHash: rss, TxOffloads: pc.TxOffloads,
+		})
+		if err != nil {
+			return fmt.Errorf("app: port %d: %w", i, err)
+		}
+	}
+
+	for li, l := range cfg.Lcores {
+		c, err := r.newCtx(l, li)
+		if err != nil {
+			return err
+		}
+		r.ctxs = append(r.ctxs, c)
+	}
+	for i, p := range r.ports {
+		if err := p.Start(); err != nil {
+			return fmt.Errorf("app: port %d: %w", i, err)
+		}
+	}
+	if cfg.OnReady != nil {
+		if err := cfg.OnReady(r.ports); err != nil {
+			return fmt.Errorf("app: OnReady: %w", err)
+		}
+	}
+	return nil
+}
+
+var poolSeq atomic.Int64
+
+func orDefault(v, d int) int {
+	if v == 0 {
+		return d
+	}
+	return v
+}
+
+func (r *runner) newCtx(l LcoreConfig, txq int) (*Ctx, error) {
+	c := &Ctx{lcore: l.Lcore, ports: r.ports, pool: r.pool, rxqs: l.Rx}
+	var err error
+	burst := func(n int) *mbuf.Burst {
+		if err != nil {
+			return nil
+		}
+		var b *mbuf.Burst
+		b, err = mbuf.NewBurst(n)
+		return b
+	}
+	c.rx = burst(r.cfg.Burst)
+	c.drop = burst(r.cfg.Burst)
+	for range r.ports {
+		c.tx = append(c.tx, burst(min(4*r.cfg.Burst, mbuf.MaxBurst)))
+	}
+	if err != nil {
+		c.close()
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	c.turn = newTurn()
+	for p, pt := range r.ports {
+		c.turn.setTx(p, c.tx[p].Array(), pt.ID(), uint16(txq))
+	}
+	c.turn.setNTx(len(r.ports))
+	c.pendingBytes = make([]uint64, len(r.ports))
+	c.c = LcoreCounters{Lcore: l.Lcore, Ports: make([]PortCounters, len(r.ports))}
+	c.pub = c.c.clone()
+	return c, nil
+}
+
+// close frees the Ctx's C memory and any mbufs its bursts still hold.
+func (c *Ctx) close() {
+	for _, b := range append([]*mbuf.Burst{c.rx, c.drop}, c.tx...) {
+		if b != nil {
+			b.Close()
+		}
+	}
+	if c.turn != nil {
+		freeTurn(c.turn)
+		c.turn = nil
+	}
+}
+
+func (r *runner) run(ctx context.Context, h Handler) (Result, error) {
+	var stop atomic.Bool
+	type done struct {
+		lcore uint
+		err   error
+	}
+	results := make(chan done, len(r.ctxs))
+	r.start = time.Now()
+	launched := 0
+	var launchErr error
+	for _, c := range r.ctxs {
+		c := c
+		fn := func() error { return c.loop(&stop, h) }
+		if c.lcore == eal.MainLcore() {
+			go func() { results <- done{c.lcore, eal.RunOnMain(fn)} }()
+		} else {
+			job, err := eal.Launch(c.lcore, fn)
+			if err != nil {
+				launchErr = fmt.Errorf("app: %w", err)
+				break
+			}
+			go func() { results <- done{c.lcore, job.Wait()} }()
+		}
+		launched++
+	}
+
+	var tick <-chan time.Time
+	if r.cfg.OnStats != nil && r.cfg.StatsInterval > 0 && launchErr == nil {
+		t := time.NewTicker(r.cfg.StatsInterval)
+		defer t.Stop()
+		tick = t.C
+	}
+	var errs []error
+	if launchErr != nil {
+		errs = append(errs, launchErr)
+		stop.Store(true)
+	}
+	for finished := 0; finished < launched; {
+		select {
+		case <-ctx.Done():
+			stop.Store(true)
+			ctx = context.Background() // stop once; then wait for the loops
+		case <-tick:
+			r.cfg.OnStats(r.snapshot())
+		case d := <-results:
+			finished++
+			if d.err != nil {
+				errs = append(errs, fmt.Errorf("app: lcore %d: %w", d.lcore, d.err))
+			}
+			stop.Store(true) // one loop ended: end them all
+		}
+	}
+	res := Result{Snapshot: r.snapshot()}
+	if err := r.teardown(); err != nil {
+		errs = append(errs, err)
+	}
+	res.Leaked = r.leaked
+	if res.Leaked > 0 {
+		errs = append(errs, fmt.Errorf("app: %d mbufs were not returned to the pool (kept by the handler and never freed)", res.Leaked))
+	}
+	return res, errors.Join(errs...)
+}
+
+func (r *runner) snapshot() Snapshot {
+	s := Snapshot{Elapsed: time.Since(r.start), Ports: make([]PortCounters, len(r.ports))}
+	for _, c := range r.ctxs {
+		l := c.snapshot()
+		s.Lcores = append(s.Lcores, l)
+		for i := range l.Ports {
+			s.Ports[i].add(l.Ports[i])
+		}
+	}
+	if r.pool != nil {
+		s.PoolSize = r.pool.Count()
+		s.PoolInUse = r.pool.InUse()
+	}
+	return s
+}
+
+// teardown undoes setup, whatever stage it reached: it frees the loops'
+// bursts, stops and closes the ports (which returns the mbufs in their
+// descriptors), then checks that the pool is full before freeing it.
+func (r *runner) teardown() error {
+	var errs []error
+	for _, c := range r.ctxs {
+		c.close()
+	}
+	for i, p := range r.ports {
+		if err := p.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("app: port %d: %w", i, err))
+		}
+	}
+	if r.pool != nil {
+		r.leaked = r.pool.InUse()
+		if r.leaked == 0 {
+			if err := r.pool.Free(); err != nil {
+				errs = append(errs, fmt.Errorf("app: %w", err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}

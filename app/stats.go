@@ -1,0 +1,96 @@
+package app
+
+import (
+	"fmt"
+	"time"
+)
+
+// DropReason says why a packet was dropped.
+type DropReason int
+
+// Drop reasons. Handlers use DropFiltered, DropMalformed and DropTTL, or
+// their own from DropUser on.
+const (
+	DropUnhandled  DropReason = iota // the handler gave the packet no verdict
+	DropTxFull                       // the output queue stayed full
+	DropFiltered                     // the handler dropped it on purpose
+	DropMalformed                    // the packet did not parse
+	DropTTL                          // TTL or hop limit ran out
+	DropNoRoute                      // no output for it
+	DropUser                         // first reason free for the handler's own use
+	NumDropReasons = DropUser + 4
+)
+
+var dropNames = [NumDropReasons]string{"unhandled", "tx_full", "filtered", "malformed", "ttl", "no_route", "user0", "user1", "user2", "user3"}
+
+func (r DropReason) String() string {
+	if r >= 0 && r < NumDropReasons {
+		return dropNames[r]
+	}
+	return fmt.Sprintf("drop(%d)", int(r))
+}
+
+// PortCounters count one port's traffic as seen by the runner's loops.
+type PortCounters struct {
+	RxPackets, RxBytes uint64 // received on this port
+	TxPackets, TxBytes uint64 // transmitted on this port
+	// Of the packets received on this port: handed to a tx queue (sent,
+	// or still pending while running), dropped, or kept by the handler.
+	// After a run, RxPackets == Forwarded + Dropped + Kept.
+	Forwarded, Dropped, Kept uint64
+}
+
+func (p *PortCounters) add(o PortCounters) {
+	p.RxPackets += o.RxPackets
+	p.RxBytes += o.RxBytes
+	p.TxPackets += o.TxPackets
+	p.TxBytes += o.TxBytes
+	p.Forwarded += o.Forwarded
+	p.Dropped += o.Dropped
+	p.Kept += o.Kept
+}
+
+// LcoreCounters count one loop's work.
+type LcoreCounters struct {
+	Lcore uint
+	Ports []PortCounters // indexed like Config.Ports
+	Drops [NumDropReasons]uint64
+	// BusyPolls received packets; EmptyPolls received none. Their ratio
+	// is the loop's utilisation.
+	BusyPolls, EmptyPolls uint64
+	// Injected counts packets the handler sent with Inject.
+	Injected uint64
+}
+
+// Utilisation is the share of polls that found packets.
+func (l LcoreCounters) Utilisation() float64 {
+	if n := l.BusyPolls + l.EmptyPolls; n > 0 {
+		return float64(l.BusyPolls) / float64(n)
+	}
+	return 0
+}
+
+func (l LcoreCounters) clone() LcoreCounters {
+	l.Ports = append([]PortCounters(nil), l.Ports...)
+	return l
+}
+
+// Snapshot is the runner's counters at one moment.
+type Snapshot struct {
+	Elapsed   time.Duration
+	Lcores    []LcoreCounters
+	Ports     []PortCounters // summed over lcores
+	PoolInUse int
+	PoolSize  int
+}
+
+// Drops sums the drop reasons over lcores.
+func (s Snapshot) Drops() [NumDropReasons]uint64 {
+	var d [NumDropReasons]uint64
+	for _, l := range s.Lcores {
+		for i, v := range l.Drops {
+			d[i] += v
+		}
+	}
+	return d
+}
