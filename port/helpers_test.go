@@ -3,12 +3,10 @@ package port_test
 import (
 	"fmt"
 	"os"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/zcnic/zcnic/eal"
 	"github.com/zcnic/zcnic/internal/ealtest"
 	"github.com/zcnic/zcnic/mbuf"
 	"github.com/zcnic/zcnic/port"
@@ -32,46 +30,20 @@ func TestMain(m *testing.M) {
 		// in /dev/hugepages if the process dies.
 		cfg.ExtraArgs = append(cfg.ExtraArgs, "--huge-unlink")
 	}
-	if err := eal.Init(cfg); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	if err := eal.Cleanup(); err != nil {
-		fmt.Fprintln(os.Stderr, "eal.Cleanup:", err)
-		code = 1
-	}
-	os.RemoveAll("/var/run/dpdk/" + cfg.FilePrefix)
-	os.Exit(code)
+	ealtest.Main(m, cfg)
 }
 
-var seq atomic.Int64
-
 // uniq returns a name unique in this process.
-func uniq(prefix string) string { return fmt.Sprintf("%s%d", prefix, seq.Add(1)) }
+var uniq = ealtest.Name
 
-// newPool makes a pool and, at cleanup, checks every mbuf came back
-// before freeing it.
+// newPool makes a pool whose cleanup checks every mbuf came back.
 func newPool(t testing.TB, count int) *mbuf.Pool {
-	t.Helper()
-	p, err := mbuf.NewPool(mbuf.PoolConfig{Name: uniq("tp"), Count: count, Cache: min(256, count*2/3)})
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		require.Equal(t, p.Count(), p.Available(), "pool %s: %d mbufs leaked", p.Name(), p.InUse())
-		require.NoError(t, p.Free())
-	})
-	return p
+	return ealtest.Pool(t, count, min(256, count*2/3))
 }
 
 // newBurst makes a Burst closed at cleanup (after the ports, before the
 // pool check: cleanups run last-registered first).
-func newBurst(t testing.TB, n int) *mbuf.Burst {
-	t.Helper()
-	b, err := mbuf.NewBurst(n)
-	require.NoError(t, err)
-	t.Cleanup(b.Close)
-	return b
-}
+var newBurst = ealtest.Burst
 
 // attach hot-plugs devargs, configures one queue each way from pool and
 // starts it; cleanup closes (and detaches) it.

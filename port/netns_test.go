@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,6 +28,9 @@ import (
 // shortID is a short id, unique across processes, for interface names,
 // which the kernel limits to 15 bytes: the pid and a counter in base 36
 // (at most 5 and usually 1-3 digits).
+// seq numbers interfaces, namespaces and child prefixes in this process.
+var seq atomic.Int64
+
 func shortID() string {
 	return strconv.FormatInt(int64(os.Getpid()), 36) + "-" + strconv.FormatInt(seq.Add(1), 36)
 }
