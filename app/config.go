@@ -70,6 +70,14 @@ type Config struct {
 	// Name prefixes the pool's name, so that several runs in one
 	// process do not collide (default "zcnic").
 	Name string
+	// Source, if set, is called by every loop once per turn, on the
+	// loop's lcore, before the turn's crossing: the place for a
+	// generator to allocate packets from Ctx.Pool and queue them with
+	// Ctx.Inject, which that same crossing transmits. With a Source an
+	// lcore may poll no rx queue (LcoreConfig.Rx empty): its turns then
+	// only transmit. Like a Handler it must not block, and should not
+	// allocate.
+	Source func(c *Ctx)
 }
 
 const (
@@ -124,8 +132,8 @@ func (c *Config) normalize() error {
 			return cfgErr("lcore %d is listed twice", l.Lcore)
 		}
 		seen[l.Lcore] = true
-		if len(l.Rx) == 0 {
-			return cfgErr("lcore %d polls no queue", l.Lcore)
+		if len(l.Rx) == 0 && c.Source == nil {
+			return cfgErr("lcore %d polls no queue (only a loop with a Source may poll none)", l.Lcore)
 		}
 		for _, q := range l.Rx {
 			if q.Port < 0 || q.Port >= len(c.Ports) {

@@ -29,6 +29,7 @@ type Ctx struct {
 	ports   []*port.Port
 	pool    *mbuf.Pool
 	rxqs    []Queue
+	source  func(*Ctx) // Config.Source, or nil
 	cur     Queue
 	verdict [maxBurst]int16
 
@@ -101,6 +102,15 @@ func (c *Ctx) Inject(m *mbuf.Mbuf, p int) bool {
 	return true
 }
 
+// TxRoom is how many more packets Inject can queue on port p this turn
+// (0 for an out-of-range p): a generator allocates no more than this.
+func (c *Ctx) TxRoom(p int) int {
+	if p < 0 || p >= len(c.tx) {
+		return 0
+	}
+	return c.tx[p].Room()
+}
+
 // dispatch applies the verdicts of a burst from input port in.
 func (c *Ctx) dispatch(pkts []*mbuf.Mbuf, in int) {
 	pc := &c.c.Ports[in]
@@ -164,9 +174,13 @@ func (c *Ctx) prepare() {
 func (c *Ctx) loop(stop *atomic.Bool, h Handler) error {
 	qi := 0
 	for !stop.Load() {
-		c.step(c.rxqs[qi], h)
-		if qi++; qi == len(c.rxqs) {
-			qi = 0
+		if len(c.rxqs) == 0 {
+			c.txStep() // a Source's loop that polls nothing
+		} else {
+			c.step(c.rxqs[qi], h)
+			if qi++; qi == len(c.rxqs) {
+				qi = 0
+			}
 		}
 		if c.turns++; c.turns&63 == 0 {
 			c.publish()
@@ -180,6 +194,9 @@ func (c *Ctx) loop(stop *atomic.Bool, h Handler) error {
 // step is one turn: one crossing sends what the last turn queued, frees
 // its drops and receives from q; then h gives the burst its verdicts.
 func (c *Ctx) step(q Queue, h Handler) {
+	if c.source != nil {
+		c.source(c)
+	}
 	c.prepare()
 	c.turn.setRx(c.rx.Array(), c.ports[q.Port].ID(), uint16(q.Queue), c.rx.Cap())
 	runTurn(c.turn)
@@ -201,6 +218,26 @@ func (c *Ctx) step(q Queue, h Handler) {
 	h(c, pkts)
 	c.dispatch(pkts, q.Port)
 	c.rx.Clear()
+}
+
+// txStep is the turn of a loop that polls no queue: the Source queues
+// packets, one crossing sends them. A turn with nothing to send counts
+// as an empty poll, one with something as a busy poll.
+func (c *Ctx) txStep() {
+	c.source(c)
+	pending := 0
+	for _, b := range c.tx {
+		pending += b.Len()
+	}
+	if pending == 0 && c.drop.Len() == 0 {
+		c.c.EmptyPolls++
+		return
+	}
+	c.c.BusyPolls++
+	c.prepare()
+	c.turn.setRx(c.rx.Array(), 0, 0, 0)
+	runTurn(c.turn)
+	c.settle()
 }
 
 // flushTries bounds how many turns the final flush retries a full queue.

@@ -141,7 +141,7 @@ func orDefault(v, d int) int {
 }
 
 func (r *runner) newCtx(l LcoreConfig, txq int) (*Ctx, error) {
-	c := &Ctx{lcore: l.Lcore, ports: r.ports, pool: r.pool, rxqs: l.Rx}
+	c := &Ctx{lcore: l.Lcore, ports: r.ports, pool: r.pool, rxqs: l.Rx, source: r.cfg.Source}
 	var err error
 	burst := func(n int) *mbuf.Burst {
 		if err != nil {

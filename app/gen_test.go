@@ -1,0 +1,212 @@
+package app
+
+import (
+	"context"
+	"encoding/binary"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/zcnic/zcnic/eal"
+	"github.com/zcnic/zcnic/internal/testpkts"
+	"github.com/zcnic/zcnic/pkt"
+)
+
+func genTemplate(size int) pkt.Template {
+	return pkt.Template{
+		SrcMAC:    [6]byte{2, 0, 0, 0, 0, 1},
+		DstMAC:    [6]byte{2, 0, 0, 0, 0, 2},
+		SrcIP:     [4]byte{198, 18, 0, 1},
+		DstIP:     [4]byte{198, 18, 0, 2},
+		DstPort:   9,
+		FrameSize: size,
+		Payload:   []byte("zcnic"),
+	}
+}
+
+func sentPackets(res Result) (n uint64) {
+	for _, p := range res.Ports {
+		n += p.TxPackets
+	}
+	return n
+}
+
+func TestGenerateCountIsExact(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		lcores []LcoreConfig
+		count  uint64
+	}{
+		{"one lcore", nil, 100_003},
+		{"main and worker", []LcoreConfig{{Lcore: eal.MainLcore()}, {Lcore: eal.Workers()[0]}}, 77_777},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			cfg := Config{Ports: []PortConfig{{Device: dev("net_null")}, {Device: dev("net_null")}}, Lcores: tc.lcores}
+			res, err := Generate(ctx, cfg, GenConfig{Template: genTemplate(64), Count: tc.count, SrcPorts: 8})
+			require.NoError(t, err)
+			require.NoError(t, ctx.Err(), "the run ended by itself, not by the timeout")
+			assert.Equal(t, tc.count, sentPackets(res), "exactly Count frames were sent")
+			var injected uint64
+			for _, l := range res.Lcores {
+				injected += l.Injected
+			}
+			assert.Equal(t, tc.count, injected)
+			assert.Equal(t, tc.count*64, res.Ports[0].TxBytes+res.Ports[1].TxBytes)
+			assert.InDelta(t, float64(res.Ports[0].TxPackets), float64(res.Ports[1].TxPackets), float64(tc.count)/10, "both ports take turns")
+			assert.Zero(t, res.Ports[0].RxPackets, "a generator polls no rx queue")
+			assert.Zero(t, res.Leaked, "the pool is full at the end")
+		})
+	}
+}
+
+func TestGenerateRate(t *testing.T) {
+	// The loop shares two cores with other test binaries' loops; a run
+	// that lost its CPU for longer than the bucket holds is tried again.
+	// A limiter that lets too much through fails at once.
+	const rate, tries = 200_000, 3
+	for try := 1; ; try++ {
+		cfg := Config{Ports: []PortConfig{{Device: dev("net_null")}}}
+		res, err := Generate(context.Background(), cfg, GenConfig{Template: genTemplate(64), Rate: rate, Duration: time.Second})
+		require.NoError(t, err)
+		require.Zero(t, res.Leaked)
+		sent := sentPackets(res)
+		achieved := float64(sent) / res.Elapsed.Seconds()
+		t.Logf("try %d: sent %d frames in %v: %.0f frames/s (asked for %d)", try, sent, res.Elapsed, achieved, rate)
+		require.Less(t, achieved, rate*1.10, "the limiter let too much through")
+		require.InDelta(t, 1.0, res.Elapsed.Seconds(), 0.5, "Duration ends the run")
+		if achieved > rate*0.90 || try == tries {
+			assert.InEpsilon(t, rate, achieved, 0.10, "achieved rate within 10%% of the limit")
+			return
+		}
+	}
+}
+
+func TestGenerateFramesDecode(t *testing.T) {
+	dir := t.TempDir()
+	out, empty := filepath.Join(dir, "out.pcap"), filepath.Join(dir, "empty.pcap")
+	require.NoError(t, testpkts.WritePcap(empty, nil))
+	const count, flows, size = 300, 7, 200
+	cfg := Config{Ports: []PortConfig{{Device: dev("net_pcap") + ",rx_pcap=" + empty + ",tx_pcap=" + out}}}
+	res, err := Generate(context.Background(), cfg, GenConfig{Template: genTemplate(size), Count: count, SrcPort: 5000, SrcPorts: flows})
+	require.NoError(t, err)
+	require.Equal(t, uint64(count), sentPackets(res))
+
+	frames, err := testpkts.ReadPcap(out)
+	require.NoError(t, err)
+	require.Len(t, frames, count)
+	for i, f := range frames {
+		require.Len(t, f, size, "frame %d", i)
+		p := gopacket.NewPacket(f, layers.LayerTypeEthernet, gopacket.Default)
+		require.Nil(t, p.ErrorLayer(), "frame %d decodes", i)
+		eth := p.Layer(layers.LayerTypeEthernet).(*layers.Ethernet)
+		ip := p.Layer(layers.LayerTypeIPv4).(*layers.IPv4)
+		udp := p.Layer(layers.LayerTypeUDP).(*layers.UDP)
+		require.NotNil(t, udp, "frame %d is UDP", i)
+		assert.Equal(t, layers.UDPPort(5000+i%flows), udp.SrcPort, "frame %d: source ports cycle", i)
+		assert.Equal(t, layers.UDPPort(9), udp.DstPort)
+		assert.Equal(t, "198.18.0.1", ip.SrcIP.String())
+
+		// gopacket recomputes both checksums from scratch: the frame it
+		// serializes must be the one the generator built.
+		ip2, udp2 := *ip, *udp
+		require.NoError(t, udp2.SetNetworkLayerForChecksum(&ip2))
+		want, err := testpkts.Serialize(eth, &ip2, &udp2, gopacket.Payload(udp.Payload))
+		require.NoError(t, err)
+		require.Equal(t, want, f, "frame %d: lengths and checksums as gopacket computes them", i)
+		require.NotZero(t, binary.BigEndian.Uint16(f[40:42]), "frame %d: UDP checksum is set", i)
+	}
+}
+
+func TestGenerateBadConfig(t *testing.T) {
+	ports := []PortConfig{{Device: "net_null0"}}
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		gc   GenConfig
+		msg  string
+	}{
+		{"frame too small", Config{Ports: ports}, GenConfig{Template: genTemplate(20)}, "frame size 20"},
+		{"frame too big for DataRoom", Config{Ports: ports, DataRoom: 1024}, GenConfig{Template: genTemplate(1500)}, "does not fit DataRoom"},
+		{"port out of range", Config{Ports: ports}, GenConfig{Template: genTemplate(64), Ports: []int{2}}, "generator port 2: there are 1 ports"},
+		{"no ports", Config{}, GenConfig{Template: genTemplate(64)}, "no ports"},
+		{"rate below lcores", Config{Ports: []PortConfig{{Device: dev("net_null")}}, Lcores: []LcoreConfig{{Lcore: 0}, {Lcore: 1}}}, GenConfig{Template: genTemplate(64), Rate: 1}, "too low"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Generate(context.Background(), tc.cfg, tc.gc)
+			require.ErrorIs(t, err, ErrConfig)
+			assert.Contains(t, err.Error(), tc.msg)
+		})
+	}
+}
+
+func TestGenerateJumboGrowsDataRoom(t *testing.T) {
+	cfg := Config{Ports: []PortConfig{{Device: dev("net_null")}}}
+	res, err := Generate(context.Background(), cfg, GenConfig{Template: genTemplate(9000), Count: 1000})
+	require.NoError(t, err)
+	assert.Equal(t, uint64(1000), sentPackets(res))
+	assert.Equal(t, uint64(9000*1000), res.Ports[0].TxBytes)
+}
+
+func TestGenerateTurnAllocatesNothing(t *testing.T) {
+	for _, rate := range []uint64{0, 50_000_000} {
+		cfg := Config{Ports: []PortConfig{{Device: dev("net_null")}, {Device: dev("net_null")}}, Burst: defaultBurst}
+		g, err := newGenerator(&cfg, GenConfig{Template: genTemplate(128), SrcPorts: 100})
+		require.NoError(t, err)
+		cfg.Source = g.source
+		cfg.Lcores = []LcoreConfig{{Lcore: eal.Workers()[0]}}
+		require.NoError(t, cfg.normalize())
+		require.NoError(t, g.setup(cfg.Lcores, 0, rate))
+		r := &runner{cfg: cfg}
+		require.NoError(t, r.setup())
+		c := r.ctxs[0]
+		allocs := testing.AllocsPerRun(2000, c.txStep)
+		c.flush()
+		assert.Zero(t, allocs, "rate %d: a generator turn allocates nothing", rate)
+		assert.Positive(t, c.c.Injected, "rate %d: frames were made", rate)
+		assert.Equal(t, c.c.Injected, c.c.Ports[0].TxPackets+c.c.Ports[1].TxPackets)
+		require.NoError(t, r.teardown())
+		assert.Zero(t, r.leaked)
+		g.close()
+	}
+}
+
+func TestSourceRunsBesideRx(t *testing.T) {
+	// A Source on a loop that also polls: it runs every turn, and what
+	// it injects is sent by the same crossings that forward.
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := Config{Ports: []PortConfig{{Device: dev("net_null")}}}
+	untilTx(&cfg, 50_000, cancel)
+	turns := 0
+	cfg.Source = func(c *Ctx) {
+		if turns++; turns%2 == 0 && c.TxRoom(0) > 0 {
+			if m := c.Pool().Alloc(); m != nil {
+				if _, err := m.Append(60); err != nil || !c.Inject(m, 0) {
+					m.Free()
+				}
+			}
+		}
+	}
+	res, err := Run(ctx, cfg, RxOnly)
+	require.NoError(t, err)
+	require.Len(t, res.Lcores, 1)
+	injected := res.Lcores[0].Injected
+	assert.Positive(t, injected)
+	assert.Equal(t, injected, res.Ports[0].TxPackets, "injected packets were sent")
+	assert.Equal(t, res.Ports[0].RxPackets, res.Ports[0].Dropped, "received packets went to the handler")
+	assert.Zero(t, res.Leaked)
+	assert.Zero(t, (&Ctx{}).TxRoom(3), "TxRoom of no such port")
+}
+
+func TestLoopWithoutRxNeedsSource(t *testing.T) {
+	cfg := Config{Ports: []PortConfig{{Device: "net_null0"}}, Lcores: []LcoreConfig{{Lcore: 1}}}
+	_, err := Run(context.Background(), cfg, RxOnly)
+	require.ErrorIs(t, err, ErrConfig)
+	assert.Contains(t, err.Error(), "lcore 1 polls no queue (only a loop with a Source may poll none)")
+}
