@@ -1,0 +1,156 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/zcnic/zcnic/eal"
+	"github.com/zcnic/zcnic/mbuf"
+)
+
+// CaptureConfig configures a capture to a pcap file.
+type CaptureConfig struct {
+	// Path is the pcap file to create (truncated if it exists). Either
+	// Path or Writer must be set.
+	Path string
+	// Writer receives the pcap file instead of Path.
+	Writer io.Writer
+	// Snaplen cuts each packet to this many bytes; 0 means
+	// DefaultSnaplen.
+	Snaplen int
+	// Count stops the capture after this many packets; 0 means no limit.
+	Count uint64
+	// Duration stops the capture this long after the loops start; 0
+	// means until Count is reached or the context is done.
+	Duration time.Duration
+	// Ports are the indexes in Config.Ports to capture from, polled on
+	// queue 0 by one loop, when Config.Lcores is empty; nil means every
+	// port.
+	Ports []int
+}
+
+// CaptureResult is what a capture did.
+type CaptureResult struct {
+	Result
+	// Captured is the number of packets written to the file. Packets
+	// received after Count was reached are counted in Result, not here.
+	Captured uint64
+}
+
+// capturer is the handler of a Capture run.
+type capturer struct {
+	mu      sync.Mutex // loops on several lcores share the writer
+	w       *PcapWriter
+	count   uint64
+	stopped bool
+	err     error
+	cancel  context.CancelFunc
+}
+
+// handle writes every packet of the burst to the file, then drops it
+// (counted as DropFiltered: consumed by the capture).
+func (cp *capturer) handle(c *Ctx, pkts []*mbuf.Mbuf) {
+	cp.mu.Lock()
+	ts := time.Now() // one timestamp for the burst: it arrived at once
+	for i, m := range pkts {
+		c.Drop(i, DropFiltered)
+		if cp.stopped {
+			continue
+		}
+		if err := cp.w.WriteMbuf(ts, m); err != nil {
+			cp.err, cp.stopped = err, true
+			cp.cancel()
+			continue
+		}
+		if cp.count > 0 && cp.w.Packets() >= cp.count {
+			cp.stopped = true
+			cp.cancel()
+		}
+	}
+	cp.mu.Unlock()
+}
+
+// Capture receives packets and writes them to a pcap file (see
+// PcapWriter) until cc.Count packets are written, cc.Duration has passed
+// or ctx is done. The file is complete when Capture returns, also when
+// it returns an error after capturing. Every received packet is dropped
+// once written, so the Result's counters add up as for any run.
+func Capture(ctx context.Context, cfg Config, cc CaptureConfig) (CaptureResult, error) {
+	if (cc.Path == "") == (cc.Writer == nil) {
+		return CaptureResult{}, cfgErr("CaptureConfig needs exactly one of Path and Writer")
+	}
+	for _, p := range cc.Ports {
+		if p < 0 || p >= len(cfg.Ports) {
+			return CaptureResult{}, cfgErr("capture port %d: there are %d ports (0 to %d)", p, len(cfg.Ports), max(len(cfg.Ports)-1, 0))
+		}
+	}
+	if err := cfg.normalize(); err != nil {
+		return CaptureResult{}, err
+	}
+	if cc.Snaplen < 0 || cc.Snaplen > DefaultSnaplen {
+		return CaptureResult{}, cfgErr("snaplen %d: must be 1 to %d (0 for the default)", cc.Snaplen, DefaultSnaplen)
+	}
+	if !eal.Initialized() {
+		if err := eal.Init(cfg.EAL); err != nil {
+			return CaptureResult{}, err
+		}
+	}
+	if len(cfg.Lcores) == 0 && cc.Ports != nil {
+		l := LcoreConfig{Lcore: eal.MainLcore()}
+		if w := eal.Workers(); len(w) > 0 {
+			l.Lcore = w[0]
+		}
+		for _, p := range cc.Ports {
+			l.Rx = append(l.Rx, Queue{Port: p})
+		}
+		cfg.Lcores = []LcoreConfig{l}
+	}
+
+	out := cc.Writer
+	var file *os.File
+	if cc.Path != "" {
+		f, err := os.Create(cc.Path)
+		if err != nil {
+			return CaptureResult{}, fmt.Errorf("app: capture: %w", err)
+		}
+		file, out = f, f
+	}
+	w, err := NewPcapWriter(out, cc.Snaplen)
+	if err != nil {
+		if file != nil {
+			file.Close()
+			os.Remove(cc.Path)
+		}
+		return CaptureResult{}, err
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cp := &capturer{w: w, count: cc.Count, cancel: cancel}
+	if cc.Duration > 0 {
+		cfg.OnReady = startTimer(cfg.OnReady, cc.Duration, cancel)
+	}
+	res, runErr := Run(ctx, cfg, cp.handle)
+	cr := CaptureResult{Result: res, Captured: w.Packets()}
+	errs := []error{runErr}
+	if cp.err != nil {
+		errs = append(errs, fmt.Errorf("app: capture: writing %s: %w", cc.Path, cp.err))
+	}
+	if err := w.Flush(); err != nil && cp.err == nil {
+		errs = append(errs, fmt.Errorf("app: capture: writing %s: %w", cc.Path, err))
+	}
+	if file != nil {
+		if err := file.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("app: capture: %w", err))
+		}
+		if runErr != nil && cr.Captured == 0 {
+			os.Remove(cc.Path) // set-up failed: leave no empty file behind
+		}
+	}
+	return cr, errors.Join(errs...)
+}
