@@ -2,7 +2,7 @@
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 
-.PHONY: all setup build test vet clean bench-io
+.PHONY: all setup build cli run test vet clean bench-io
 
 all: build
 
@@ -13,6 +13,14 @@ setup:
 ## build: compile every package and command
 build:
 	$(GO) build ./...
+
+## cli: build the zcnic command into bin/zcnic
+cli:
+	$(GO) build -o bin/zcnic ./cmd/zcnic
+
+## run: setup, then the demo on virtual devices (about 10 s; output in out/demo)
+run: setup cli
+	./bin/zcnic demo --out out/demo
 
 ## vet: go vet
 vet:

@@ -1,0 +1,292 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/zcnic/zcnic/app"
+	"github.com/zcnic/zcnic/eal"
+	"github.com/zcnic/zcnic/hugepages"
+)
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, " ") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// common are the flags every command that runs ports takes.
+type common struct {
+	cmd           string
+	vdevs, pcis   listFlag
+	lcores        string
+	burst         int
+	duration      time.Duration
+	statsInterval time.Duration
+	json          bool
+	noHuge        bool
+	logLevel      string
+	metricsAddr   string
+}
+
+// newFlags makes a command's FlagSet; summary and usage head its
+// --help. With c it has the device flags; with runs as well, the flags
+// of commands that run loops.
+func newFlags(e *env, name, usage, summary string, c *common, runs bool) *flag.FlagSet {
+	fs := flag.NewFlagSet("zcnic "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported in one line by report
+	fs.Usage = func() {
+		fmt.Fprintf(e.stdout, "Usage: zcnic %s %s\n\n%s\n\nFlags (--flag and -flag are the same):\n", name, usage, summary)
+		fs.SetOutput(e.stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	if c == nil {
+		return fs
+	}
+	c.cmd = name
+	fs.Var(&c.vdevs, "vdev", "virtual device, as for EAL --vdev: `DEVARGS` like net_null0 or net_pcap0,rx_pcap=in.pcap (repeatable; each is a port, in order)")
+	fs.Var(&c.pcis, "pci", "PCI device `ADDR` to use, like 0000:03:00.0 (repeatable; PCI is off unless named; ports follow the vdevs)")
+	fs.StringVar(&c.lcores, "lcores", "", "lcores to enable, like 0-1 or 0,2; the lowest is the main lcore, the others run loops (default: every CPU this process may use)")
+	fs.BoolVar(&c.json, "json", false, "print the summary as JSON on stdout")
+	fs.BoolVar(&c.noHuge, "no-huge", false, "run without hugepages (EAL --no-huge; virtual devices only)")
+	fs.StringVar(&c.logLevel, "log-level", "error", "EAL log level: error, warning, notice, info, debug")
+	c.burst = 32
+	if !runs {
+		return fs
+	}
+	fs.IntVar(&c.burst, "burst", 32, "receive burst size (1-512)")
+	fs.DurationVar(&c.duration, "duration", 0, "stop after this long, like 10s (default: until Ctrl-C)")
+	fs.DurationVar(&c.statsInterval, "stats-interval", time.Second, "print a stats line this often (0: none)")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at `ADDR` (HOST:PORT; a bare :PORT binds to 127.0.0.1); off when empty")
+	return fs
+}
+
+// parse parses args and allows no positional arguments.
+func parse(fs *flag.FlagSet, args []string) error {
+	help := fs.Usage
+	fs.Usage = func() {} // the flag package calls it on every error
+	err := fs.Parse(args)
+	fs.Usage = help
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			help()
+			return err
+		}
+		return usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// devargs are the device flags in port order: vdevs, then PCI devices.
+func (c *common) devargs() []string {
+	return append(append([]string(nil), c.vdevs...), c.pcis...)
+}
+
+// devices checks the device flags and returns the port device names, in
+// order (vdevs, then PCI devices).
+func (c *common) devices() ([]string, error) {
+	var names []string
+	for _, v := range c.vdevs {
+		if err := eal.ValidateVDev(v); err != nil {
+			return nil, usagef("bad --vdev %q: %s", v, reason(err))
+		}
+		name, _, _ := strings.Cut(v, ",")
+		names = append(names, name)
+	}
+	for _, p := range c.pcis {
+		name, _, _ := strings.Cut(p, ",")
+		names = append(names, name)
+	}
+	if c.burst < 1 || c.burst > 512 {
+		return nil, usagef("--burst %d: must be 1 to 512", c.burst)
+	}
+	if c.duration < 0 || c.statsInterval < 0 {
+		return nil, usagef("--duration and --stats-interval may not be negative")
+	}
+	return names, nil
+}
+
+// reason is the Reason of an eal.ConfigError, or the error's text.
+func reason(err error) string {
+	var ce *eal.ConfigError
+	if errors.As(err, &ce) {
+		return ce.Reason
+	}
+	return err.Error()
+}
+
+// parseLcores parses "0-3,5" into sorted lcore ids.
+func parseLcores(s string) ([]uint, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []uint
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.ParseUint(strings.TrimSpace(lo), 10, 16)
+		if err != nil {
+			return nil, usagef("--lcores %q: %q is not an lcore number or range like 0-3", s, part)
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.ParseUint(strings.TrimSpace(hi), 10, 16); err != nil || b < a {
+				return nil, usagef("--lcores %q: %q is not a range like 0-3", s, part)
+			}
+		}
+		for id := a; id <= b; id++ {
+			if !slices.Contains(out, uint(id)) {
+				out = append(out, uint(id))
+			}
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// ealConfig builds the EAL config: in memory, PCI off unless --pci, and
+// --no-huge, loudly, when the hugepage preflight fails.
+func (c *common) ealConfig(e *env) (eal.Config, error) {
+	lcores, err := parseLcores(c.lcores)
+	if err != nil {
+		return eal.Config{}, err
+	}
+	cfg := eal.Config{
+		Lcores:   lcores,
+		InMemory: true,
+		VDevs:    c.vdevs,
+		PCIAllow: c.pcis,
+		LogLevel: c.logLevel,
+		NoHuge:   c.noHuge,
+	}
+	if _, err := cfg.Args(); err != nil {
+		return cfg, usagef("%s", strings.TrimPrefix(err.Error(), "eal: "))
+	}
+	if !cfg.NoHuge && os.Getenv("ZCNIC_NO_HUGE") == "1" {
+		fmt.Fprintln(e.stderr, "zcnic: WARNING: ZCNIC_NO_HUGE=1: running EAL with --no-huge")
+		cfg.NoHuge = true
+	}
+	if !cfg.NoHuge {
+		if err := eal.Preflight(&cfg, hugepages.Default); err != nil {
+			if len(c.pcis) > 0 {
+				return cfg, fmt.Errorf("%w (PCI devices need hugepages)", err)
+			}
+			fmt.Fprintf(e.stderr, "zcnic: WARNING: FALLING BACK TO --no-huge (slower; virtual devices only): %v\n", err)
+			cfg.NoHuge = true
+		}
+	}
+	return cfg, nil
+}
+
+// startEAL starts the EAL for c.
+func (c *common) startEAL(e *env) error {
+	cfg, err := c.ealConfig(e)
+	if err != nil {
+		return err
+	}
+	return eal.Init(cfg)
+}
+
+// stopEAL releases the EAL; a failure is reported with the command's.
+func stopEAL(err error) error {
+	if !eal.Initialized() {
+		return err
+	}
+	if cerr := eal.Cleanup(); cerr != nil && err == nil {
+		return cerr
+	}
+	return err
+}
+
+// loopLcores spreads ports over the worker lcores (all of them, or the
+// main lcore when there is no worker): port i is polled, on queue 0, by
+// worker i mod the number of workers.
+func loopLcores(ports []int) []app.LcoreConfig {
+	workers := eal.Workers()
+	if len(workers) == 0 {
+		workers = []uint{eal.MainLcore()}
+	}
+	var ls []app.LcoreConfig
+	for i, p := range ports {
+		w := workers[i%len(workers)]
+		j := slices.IndexFunc(ls, func(l app.LcoreConfig) bool { return l.Lcore == w })
+		if j < 0 {
+			ls = append(ls, app.LcoreConfig{Lcore: w})
+			j = len(ls) - 1
+		}
+		ls[j].Rx = append(ls[j].Rx, app.Queue{Port: p})
+	}
+	return ls
+}
+
+// signalContext is cancelled by SIGINT or SIGTERM. A second signal,
+// once the first has started the stop, kills the process the default way.
+func signalContext() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
+}
+
+// appConfig is the runner config for the named ports.
+func (c *common) appConfig(devices []string) app.Config {
+	cfg := app.Config{Burst: c.burst, Name: "zc" + c.cmd}
+	for _, d := range devices {
+		cfg.Ports = append(cfg.Ports, app.PortConfig{Device: d})
+	}
+	return cfg
+}
+
+// checkPorts checks port indexes given to flag against n ports.
+func checkPorts(flagName string, idx []int, n int) error {
+	for _, p := range idx {
+		if p < 0 || p >= n {
+			if n == 0 {
+				return usagef("%s %d: there are no ports (add --vdev, e.g. --vdev net_null0)", flagName, p)
+			}
+			if n == 1 {
+				return usagef("%s %d is out of range: there is 1 port (0)", flagName, p)
+			}
+			return usagef("%s %d is out of range: there are %d ports (0 to %d)", flagName, p, n, n-1)
+		}
+	}
+	return nil
+}
+
+// parseInts parses "0,1,2".
+func parseInts(flagName, s string) ([]int, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, usagef("%s %q: %q is not a number", flagName, s, f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func needPorts(devices []string) error {
+	if len(devices) == 0 {
+		return usagef("no ports: name devices with --vdev (e.g. --vdev net_null0) or --pci")
+	}
+	return nil
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/zcnic/zcnic/app"
+)
+
+// metrics serves the runner's counters at /metrics for Prometheus. It
+// is a Collector over the latest snapshot the runner reported, so a
+// scrape costs the loops nothing.
+type metrics struct {
+	addr    string // where it listens, as bound
+	srv     *http.Server
+	devices []string
+
+	mu   sync.Mutex
+	snap app.Snapshot
+	have bool
+}
+
+var (
+	portLabels = []string{"port", "device"}
+	mPortDesc  = map[string]*prometheus.Desc{}
+	mPortNames = []struct{ name, help string }{
+		{"rx_packets_total", "Packets received on the port."},
+		{"rx_bytes_total", "Bytes received on the port."},
+		{"tx_packets_total", "Packets transmitted on the port."},
+		{"tx_bytes_total", "Bytes transmitted on the port."},
+		{"forwarded_packets_total", "Packets received on the port and handed to a tx queue."},
+		{"dropped_packets_total", "Packets received on the port and dropped."},
+		{"kept_packets_total", "Packets received on the port and kept by the handler."},
+	}
+	mLcoreBusy     = prometheus.NewDesc("zcnic_lcore_busy_polls_total", "Loop turns that received packets.", []string{"lcore"}, nil)
+	mLcoreEmpty    = prometheus.NewDesc("zcnic_lcore_empty_polls_total", "Loop turns that received nothing.", []string{"lcore"}, nil)
+	mLcoreInjected = prometheus.NewDesc("zcnic_lcore_injected_packets_total", "Packets the loop made and queued for transmission (generators).", []string{"lcore"}, nil)
+	mLcoreDrops    = prometheus.NewDesc("zcnic_lcore_dropped_packets_total", "Packets the loop dropped, by reason.", []string{"lcore", "reason"}, nil)
+	mPoolSize      = prometheus.NewDesc("zcnic_mempool_mbufs", "Mbufs in the pool.", nil, nil)
+	mPoolInUse     = prometheus.NewDesc("zcnic_mempool_mbufs_in_use", "Mbufs taken from the pool (in descriptors, in flight, or held).", nil, nil)
+	mElapsed       = prometheus.NewDesc("zcnic_run_seconds", "Seconds since the loops started.", nil, nil)
+)
+
+func init() {
+	for _, n := range mPortNames {
+		mPortDesc[n.name] = prometheus.NewDesc("zcnic_port_"+n.name, n.help, portLabels, nil)
+	}
+}
+
+// startMetrics listens on addr (a bare ":PORT" on 127.0.0.1) and serves
+// /metrics until close.
+func startMetrics(addr string, devices []string) (*metrics, error) {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, usagef("--metrics-addr %q: give HOST:PORT, or :PORT for 127.0.0.1", addr)
+	}
+	if host == "" {
+		host = "127.0.0.1" // never every interface unless named
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, p))
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	m := &metrics{addr: ln.Addr().String(), devices: devices}
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(m); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := m.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(os.Stderr, "zcnic: metrics:", err)
+		}
+	}()
+	return m, nil
+}
+
+// update stores the latest snapshot.
+func (m *metrics) update(s app.Snapshot) {
+	m.mu.Lock()
+	m.snap, m.have = s, true
+	m.mu.Unlock()
+}
+
+func (m *metrics) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	m.srv.Shutdown(ctx)
+}
+
+// Describe sends every metric's description.
+func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range mPortDesc {
+		ch <- d
+	}
+	for _, d := range []*prometheus.Desc{mLcoreBusy, mLcoreEmpty, mLcoreInjected, mLcoreDrops, mPoolSize, mPoolInUse, mElapsed} {
+		ch <- d
+	}
+}
+
+// Collect sends the latest snapshot's values.
+func (m *metrics) Collect(ch chan<- prometheus.Metric) {
+	m.mu.Lock()
+	s, have := m.snap, m.have
+	m.mu.Unlock()
+	if !have {
+		return
+	}
+	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	for i, p := range s.Ports {
+		l := []string{strconv.Itoa(i), m.devices[i]}
+		for _, kv := range []struct {
+			name string
+			v    uint64
+		}{
+			{"rx_packets_total", p.RxPackets}, {"rx_bytes_total", p.RxBytes},
+			{"tx_packets_total", p.TxPackets}, {"tx_bytes_total", p.TxBytes},
+			{"forwarded_packets_total", p.Forwarded}, {"dropped_packets_total", p.Dropped}, {"kept_packets_total", p.Kept},
+		} {
+			counter(mPortDesc[kv.name], kv.v, l...)
+		}
+	}
+	for _, lc := range s.Lcores {
+		id := strconv.FormatUint(uint64(lc.Lcore), 10)
+		counter(mLcoreBusy, lc.BusyPolls, id)
+		counter(mLcoreEmpty, lc.EmptyPolls, id)
+		counter(mLcoreInjected, lc.Injected, id)
+		for r, v := range lc.Drops {
+			counter(mLcoreDrops, v, id, app.DropReason(r).String())
+		}
+	}
+	ch <- prometheus.MustNewConstMetric(mPoolSize, prometheus.GaugeValue, float64(s.PoolSize))
+	ch <- prometheus.MustNewConstMetric(mPoolInUse, prometheus.GaugeValue, float64(s.PoolInUse))
+	ch <- prometheus.MustNewConstMetric(mElapsed, prometheus.GaugeValue, s.Elapsed.Seconds())
+}

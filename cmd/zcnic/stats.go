@@ -1,0 +1,209 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/zcnic/zcnic/app"
+)
+
+// reporter prints the live stats lines and the summary, and feeds the
+// metrics endpoint.
+type reporter struct {
+	e       *env
+	c       *common
+	devices []string
+	metrics *metrics // nil when off
+	prev    app.Snapshot
+}
+
+// hook sets cfg's stats callback: every --stats-interval a line on
+// stderr, and the metrics' latest snapshot.
+func (r *reporter) hook(cfg *app.Config) {
+	cfg.StatsInterval = r.c.statsInterval
+	if r.metrics != nil && (cfg.StatsInterval == 0 || cfg.StatsInterval > time.Second) {
+		cfg.StatsInterval = time.Second // metrics stay fresh; lines are printed on their own interval
+	}
+	if cfg.StatsInterval == 0 {
+		return
+	}
+	var lastLine time.Duration
+	cfg.OnStats = func(s app.Snapshot) {
+		if r.metrics != nil {
+			r.metrics.update(s)
+		}
+		if r.c.statsInterval == 0 || s.Elapsed-lastLine < r.c.statsInterval-r.c.statsInterval/10 {
+			return
+		}
+		lastLine = s.Elapsed
+		fmt.Fprintln(r.e.stderr, r.line(s))
+		r.prev = s
+	}
+}
+
+// line is one live stats line: per port the rates since the last line.
+func (r *reporter) line(s app.Snapshot) string {
+	dt := (s.Elapsed - r.prev.Elapsed).Seconds()
+	if dt <= 0 {
+		dt = 1
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "[%7.1fs]", s.Elapsed.Seconds())
+	var dropped, prevDropped uint64
+	for i, p := range s.Ports {
+		var q app.PortCounters
+		if i < len(r.prev.Ports) {
+			q = r.prev.Ports[i]
+		}
+		dropped += p.Dropped
+		prevDropped += q.Dropped
+		if i > 0 {
+			b.WriteString(" |")
+		}
+		fmt.Fprintf(&b, " p%d rx/tx %.3f/%.3f Mpps %.2f/%.2f Gbit/s",
+			i, mpps(p.RxPackets-q.RxPackets, dt), mpps(p.TxPackets-q.TxPackets, dt),
+			gbps(p.RxBytes-q.RxBytes, dt), gbps(p.TxBytes-q.TxBytes, dt))
+	}
+	fmt.Fprintf(&b, " | dropped +%d (%d)", dropped-prevDropped, dropped)
+	return b.String()
+}
+
+func mpps(n uint64, secs float64) float64 { return float64(n) / secs / 1e6 }
+func gbps(n uint64, secs float64) float64 { return float64(n) * 8 / secs / 1e9 }
+
+// summary is the end-of-run report; --json prints it as it is.
+type summary struct {
+	Command        string            `json:"command"`
+	Mode           string            `json:"mode,omitempty"`
+	ElapsedSeconds float64           `json:"elapsed_seconds"`
+	Ports          []portSummary     `json:"ports"`
+	Drops          map[string]uint64 `json:"drops"`
+	Lcores         []lcoreSummary    `json:"lcores"`
+	PoolSize       int               `json:"pool_size"`
+	Leaked         int               `json:"leaked_mbufs"`
+	Captured       *uint64           `json:"captured,omitempty"`
+	Output         string            `json:"output,omitempty"`
+	Error          string            `json:"error,omitempty"`
+}
+
+type portSummary struct {
+	Port      int     `json:"port"`
+	Device    string  `json:"device"`
+	RxPackets uint64  `json:"rx_packets"`
+	RxBytes   uint64  `json:"rx_bytes"`
+	TxPackets uint64  `json:"tx_packets"`
+	TxBytes   uint64  `json:"tx_bytes"`
+	Forwarded uint64  `json:"forwarded"`
+	Dropped   uint64  `json:"dropped"`
+	Kept      uint64  `json:"kept"`
+	RxMpps    float64 `json:"rx_mpps"`
+	RxGbps    float64 `json:"rx_gbps"`
+	TxMpps    float64 `json:"tx_mpps"`
+	TxGbps    float64 `json:"tx_gbps"`
+}
+
+type lcoreSummary struct {
+	Lcore       uint    `json:"lcore"`
+	BusyPolls   uint64  `json:"busy_polls"`
+	EmptyPolls  uint64  `json:"empty_polls"`
+	Utilisation float64 `json:"utilisation"`
+	Injected    uint64  `json:"injected"`
+}
+
+func (r *reporter) summarize(res app.Result, mode string) summary {
+	s := summary{
+		Command:        r.c.cmd,
+		Mode:           mode,
+		ElapsedSeconds: res.Elapsed.Seconds(),
+		Drops:          map[string]uint64{},
+		PoolSize:       res.PoolSize,
+		Leaked:         res.Leaked,
+		Ports:          []portSummary{},
+		Lcores:         []lcoreSummary{},
+	}
+	secs := max(res.Elapsed.Seconds(), 1e-9)
+	for i, p := range res.Ports {
+		s.Ports = append(s.Ports, portSummary{
+			Port: i, Device: r.devices[i],
+			RxPackets: p.RxPackets, RxBytes: p.RxBytes, TxPackets: p.TxPackets, TxBytes: p.TxBytes,
+			Forwarded: p.Forwarded, Dropped: p.Dropped, Kept: p.Kept,
+			RxMpps: mpps(p.RxPackets, secs), RxGbps: gbps(p.RxBytes, secs),
+			TxMpps: mpps(p.TxPackets, secs), TxGbps: gbps(p.TxBytes, secs),
+		})
+	}
+	for reason, n := range res.Drops() {
+		if n > 0 {
+			s.Drops[app.DropReason(reason).String()] = n
+		}
+	}
+	for _, l := range res.Lcores {
+		s.Lcores = append(s.Lcores, lcoreSummary{Lcore: l.Lcore, BusyPolls: l.BusyPolls, EmptyPolls: l.EmptyPolls, Utilisation: l.Utilisation(), Injected: l.Injected})
+	}
+	return s
+}
+
+// print writes the summary: JSON with --json, else a table.
+func (r *reporter) print(s summary) error {
+	w := r.e.stdout
+	if r.c.json {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	head := "zcnic " + s.Command
+	if s.Mode != "" {
+		head += " (" + s.Mode + ")"
+	}
+	fmt.Fprintf(w, "\n%s: %.2f s\n", head, s.ElapsedSeconds)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "port\tdevice\trx packets\trx Mpps\trx Gbit/s\ttx packets\ttx Mpps\ttx Gbit/s\tforwarded\tdropped\tkept\t")
+	for _, p := range s.Ports {
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%.3f\t%.2f\t%d\t%.3f\t%.2f\t%d\t%d\t%d\t\n",
+			p.Port, p.Device, p.RxPackets, p.RxMpps, p.RxGbps, p.TxPackets, p.TxMpps, p.TxGbps, p.Forwarded, p.Dropped, p.Kept)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(s.Drops) > 0 {
+		var d []string
+		for i := app.DropReason(0); i < app.NumDropReasons; i++ {
+			if n := s.Drops[i.String()]; n > 0 {
+				d = append(d, fmt.Sprintf("%s %d", i, n))
+			}
+		}
+		fmt.Fprintf(w, "drops by reason: %s\n", strings.Join(d, ", "))
+	}
+	for _, l := range s.Lcores {
+		fmt.Fprintf(w, "lcore %d: %.1f%% of polls found packets (%d busy, %d empty)", l.Lcore, 100*l.Utilisation, l.BusyPolls, l.EmptyPolls)
+		if l.Injected > 0 {
+			fmt.Fprintf(w, ", %d frames generated", l.Injected)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "mbuf pool: %d mbufs, %d not returned at the end\n", s.PoolSize, s.Leaked)
+	if s.Captured != nil {
+		fmt.Fprintf(w, "captured: %d packets\n", *s.Captured)
+	}
+	if s.Output != "" {
+		fmt.Fprintf(w, "output: %s\n", s.Output)
+	}
+	return nil
+}
+
+// finish prints the summary of a run that got as far as running, and
+// returns the run's error. A failed run still prints what it counted.
+func (r *reporter) finish(s summary, runErr error) error {
+	if len(s.Ports) == 0 { // set-up failed: nothing ran
+		return runErr
+	}
+	if runErr != nil {
+		s.Error = oneLine(runErr)
+	}
+	if perr := r.print(s); perr != nil && runErr == nil {
+		return perr
+	}
+	return runErr
+}
