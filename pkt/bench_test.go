@@ -27,17 +27,31 @@ func BenchmarkParse(b *testing.B) {
 	}
 }
 
+// burst returns n copies of a sample, so that a benchmark walks through
+// distinct buffers as a forwarder does with a burst of mbufs.
+func burst(b *testing.B, name string, n int) [][]byte {
+	b.Helper()
+	s := benchSample(b, name)
+	out := make([][]byte, n)
+	for i := range out {
+		out[i] = append([]byte(nil), s...)
+	}
+	return out
+}
+
 func BenchmarkSwapFiveTuple(b *testing.B) {
 	for _, name := range []string{"ipv4-udp", "ipv6-tcp"} {
-		buf := benchSample(b, name)
+		bufs := burst(b, name, 32)
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			var p pkt.Parsed
-			if err := pkt.Parse(buf, &p); err != nil {
+			if err := pkt.Parse(bufs[0], &p); err != nil {
 				b.Fatal(err)
 			}
+			i := 0
 			for b.Loop() {
-				_ = pkt.SwapFiveTuple(buf, &p)
+				_ = pkt.SwapFiveTuple(bufs[i&31], &p)
+				i++
 			}
 		})
 	}
@@ -46,10 +60,13 @@ func BenchmarkSwapFiveTuple(b *testing.B) {
 // BenchmarkParseSwap is the per-packet cost of a 5tswap forwarder.
 func BenchmarkParseSwap(b *testing.B) {
 	for _, name := range []string{"ipv4-udp", "ipv6-tcp"} {
-		buf := benchSample(b, name)
+		bufs := burst(b, name, 32)
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
+			i := 0
 			for b.Loop() {
+				buf := bufs[i&31]
+				i++
 				var p pkt.Parsed
 				if err := pkt.Parse(buf, &p); err != nil {
 					b.Fatal(err)
@@ -61,15 +78,18 @@ func BenchmarkParseSwap(b *testing.B) {
 }
 
 func BenchmarkDecrementTTL(b *testing.B) {
-	buf := benchSample(b, "ipv4-udp")
+	bufs := burst(b, "ipv4-udp", 32)
 	var p pkt.Parsed
-	if err := pkt.Parse(buf, &p); err != nil {
+	if err := pkt.Parse(bufs[0], &p); err != nil {
 		b.Fatal(err)
 	}
-	ip := pkt.IPv4(buf[p.L3Offset:])
 	b.ReportAllocs()
+	i := 0
 	for b.Loop() {
+		buf := bufs[i&31]
+		i++
 		if !pkt.DecrementTTL(buf, &p) {
+			ip := pkt.IPv4(buf[p.L3Offset:])
 			ip.SetTTL(255)
 			ip.UpdateChecksum()
 		}

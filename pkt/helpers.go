@@ -9,18 +9,18 @@ func SwapMACs(b []byte) error {
 	if len(b) < 12 {
 		return ErrTruncated
 	}
-	swap6(b[0:6], b[6:12])
+	swapMACs(b[:12])
 	return nil
 }
 
-func swap6(a, b []byte) {
-	_, _ = a[5], b[5]
-	x0, x1 := binary.BigEndian.Uint32(a), binary.BigEndian.Uint16(a[4:])
-	y0, y1 := binary.BigEndian.Uint32(b), binary.BigEndian.Uint16(b[4:])
-	binary.BigEndian.PutUint32(a, y0)
-	binary.BigEndian.PutUint16(a[4:], y1)
-	binary.BigEndian.PutUint32(b, x0)
-	binary.BigEndian.PutUint16(b[4:], x1)
+// swapMACs exchanges the two 6-byte halves of a, in two loads and two
+// stores: a holds d0..d5 s0..s5 and becomes s0..s5 d0..d5.
+func swapMACs(a []byte) {
+	_ = a[11]
+	x := binary.BigEndian.Uint64(a[0:8])  // d0..d5 s0 s1
+	y := binary.BigEndian.Uint32(a[8:12]) // s2..s5
+	binary.BigEndian.PutUint64(a[0:8], x<<48|uint64(y)<<16|x>>48)
+	binary.BigEndian.PutUint32(a[8:12], uint32(x>>16))
 }
 
 // SwapFiveTuple turns a packet around in place, like the 5tswap forwarding
@@ -49,7 +49,7 @@ func SwapFiveTuple(b []byte, p *Parsed) error {
 		ports && (l4 < 0 || l4 > len(b)-4):
 		return ErrTruncated
 	}
-	swap6(b[0:6], b[6:12])
+	swapMACs(b[:12])
 	switch {
 	case ip4:
 		a := b[l3+ipv4SrcOff : l3+ipv4SrcOff+8]
