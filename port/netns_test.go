@@ -1,20 +1,18 @@
 package port_test
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/zcnic/zcnic/internal/netnstest"
+
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/unix"
 
 	"github.com/zcnic/zcnic/mbuf"
 	"github.com/zcnic/zcnic/port"
@@ -68,29 +66,6 @@ func newNetns(t *testing.T, tag string) string {
 		}
 	})
 	return ns
-}
-
-// inNetns runs fn on an OS thread moved into the network namespace ns.
-// Sockets fn creates belong to ns for their whole life, whichever thread
-// uses them later. The thread stays locked and exits with its goroutine,
-// so it never goes back to the Go scheduler in the wrong namespace.
-func inNetns(ns string, fn func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread dies with us
-		f, err := os.Open("/var/run/netns/" + ns)
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer f.Close()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("setns into %s: %w", ns, err)
-			return
-		}
-		errc <- fn()
-	}()
-	return <-errc
 }
 
 // rxUntil polls rx queue 0 of p into b until keep has accepted want
@@ -164,21 +139,7 @@ func txAll(t *testing.T, p *port.Port, b *mbuf.Burst, timeout time.Duration) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for a child process's output copier
-// and the test reading it at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
+// inNetns and syncBuffer are shared with the CLI's namespace test.
+var inNetns = netnstest.In
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = netnstest.Buffer

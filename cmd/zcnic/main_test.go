@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zcnic/zcnic/internal/netnstest"
 	"github.com/zcnic/zcnic/internal/testpkts"
 )
 
@@ -249,7 +250,7 @@ func TestFwdPcapReplay(t *testing.T) {
 func TestSIGINTUnderTraffic(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	var stdout, stderr bytes.Buffer
+	var stdout, stderr netnstest.Buffer // read while the child writes
 	cmd := exec.CommandContext(ctx, zcnicBin, "fwd", "--mode", "macswap", "--json", "--stats-interval", "100ms",
 		"--vdev", "net_null0", "--vdev", "net_null1")
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -10,62 +9,21 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/zcnic/zcnic/internal/netnstest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/unix"
 )
-
-// lockedBuffer is a bytes.Buffer the child's output goroutine and the
-// test may use at once.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func ipCmd(t *testing.T, args ...string) {
 	t.Helper()
 	out, err := exec.Command("ip", args...).CombinedOutput()
 	require.NoError(t, err, "ip %s: %s", strings.Join(args, " "), out)
-}
-
-// inNetns runs fn on a thread moved into namespace ns. The thread stays
-// locked and ends with the goroutine, so no other goroutine inherits it.
-func inNetns(ns string, fn func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread dies with us
-		f, err := os.Open("/var/run/netns/" + ns)
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer f.Close()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("setns %s: %w", ns, err)
-			return
-		}
-		errc <- fn()
-	}()
-	return <-errc
 }
 
 // Two namespaces joined by `zcnic fwd` (io) over two net_tap ports: the
@@ -87,7 +45,7 @@ func TestFwdJoinsTwoNamespaces(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	var stdout, stderr lockedBuffer
+	var stdout, stderr netnstest.Buffer
 	cmd := exec.CommandContext(ctx, zcnicBin, "fwd", "--mode", "io", "--json", "--stats-interval", "200ms",
 		"--vdev", "net_tap0,iface="+tapA, "--vdev", "net_tap1,iface="+tapB)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -124,7 +82,7 @@ func TestFwdJoinsTwoNamespaces(t *testing.T) {
 	_, err = rand.Read(data)
 	require.NoError(t, err)
 	var ln net.Listener
-	require.NoError(t, inNetns(nsB, func() (err error) {
+	require.NoError(t, netnstest.In(nsB, func() (err error) {
 		ln, err = net.Listen("tcp4", ipB.String()+":5201")
 		return err
 	}))
@@ -144,7 +102,7 @@ func TestFwdJoinsTwoNamespaces(t *testing.T) {
 		got <- sum
 	}()
 	var conn net.Conn
-	require.NoError(t, inNetns(nsA, func() (err error) {
+	require.NoError(t, netnstest.In(nsA, func() (err error) {
 		conn, err = net.DialTimeout("tcp4", ipB.String()+":5201", 5*time.Second)
 		return err
 	}))
