@@ -284,6 +284,19 @@ func parseInts(flagName, s string) ([]int, error) {
 	return out, nil
 }
 
+// parsePorts parses a subcommand's flags and returns its devices, at
+// least one.
+func (c *common) parsePorts(fs *flag.FlagSet, args []string) ([]string, error) {
+	if err := parse(fs, args); err != nil {
+		return nil, err
+	}
+	devices, err := c.devices()
+	if err != nil {
+		return nil, err
+	}
+	return devices, needPorts(devices)
+}
+
 func needPorts(devices []string) error {
 	if len(devices) == 0 {
 		return usagef("no ports: name devices with --vdev (e.g. --vdev net_null0) or --pci")

@@ -122,14 +122,8 @@ func runRxOnly(e *env, args []string) error {
 	fs := newFlags(e, "rxonly", "--vdev DEV [--vdev DEV ...] [flags]",
 		"Receive from every port, count and drop.\n\n"+
 			"Example: zcnic rxonly --vdev net_null0 --duration 3s", &c, true)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	devices, err := c.devices()
+	devices, err := c.parsePorts(fs, args)
 	if err != nil {
-		return err
-	}
-	if err := needPorts(devices); err != nil {
 		return err
 	}
 	return c.execute(e, devices, func(ctx context.Context, cfg app.Config, rep *reporter) (summary, error) {
@@ -158,14 +152,8 @@ func runGen(e *env, args []string) error {
 	srcMAC := fs.String("src-mac", "02:00:00:00:00:01", "Ethernet source address")
 	dstMAC := fs.String("dst-mac", "02:00:00:00:00:02", "Ethernet destination address")
 	ttl := fs.Uint("ttl", 64, "IPv4 TTL (1-255)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	devices, err := c.devices()
+	devices, err := c.parsePorts(fs, args)
 	if err != nil {
-		return err
-	}
-	if err := needPorts(devices); err != nil {
 		return err
 	}
 	gc := app.GenConfig{Count: *count, Rate: *rate, SrcPorts: *flows}
@@ -242,14 +230,8 @@ func runCapture(e *env, args []string) error {
 	portsFlag := fs.String("port", "", "ports to capture from, like 0 or 0,1 (default: every port)")
 	snaplen := fs.Int("snaplen", app.DefaultSnaplen, "bytes of each packet to keep")
 	count := fs.Uint64("count", 0, "stop after this many packets (0: no limit)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	devices, err := c.devices()
+	devices, err := c.parsePorts(fs, args)
 	if err != nil {
-		return err
-	}
-	if err := needPorts(devices); err != nil {
 		return err
 	}
 	if out == "" {
