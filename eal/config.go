@@ -92,9 +92,13 @@ func fieldErr(field, format string, args ...any) error {
 	return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
-// allowedCPUs returns the CPUs this process may run on. It is a variable
-// so tests can pretend to be on a larger or smaller machine.
-var allowedCPUs = func() ([]uint, error) {
+// startCPUs and startErr are the CPUs this process could run on when the
+// package was initialised. They must be read then: EAL pins its threads
+// to single CPUs, and OS threads the Go runtime creates later may inherit
+// that pinning, so the calling thread's affinity says little afterwards.
+var startCPUs, startErr = threadCPUs()
+
+func threadCPUs() ([]uint, error) {
 	var set unix.CPUSet
 	if err := unix.SchedGetaffinity(0, &set); err != nil {
 		return nil, fmt.Errorf("eal: sched_getaffinity: %w", err)
@@ -107,6 +111,10 @@ var allowedCPUs = func() ([]uint, error) {
 	}
 	return cpus, nil
 }
+
+// allowedCPUs returns the CPUs this process may run on. It is a variable
+// so tests can pretend to be on a larger or smaller machine.
+var allowedCPUs = func() ([]uint, error) { return startCPUs, startErr }
 
 var (
 	// A vdev or PCI device argument list: key=value pairs split by commas.

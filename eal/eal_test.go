@@ -263,3 +263,22 @@ func TestRejectedConfigDoesNotUseUpInit(t *testing.T) {
 func TestCleanup(t *testing.T) {
 	runChildScenario(t, "cleanup")
 }
+
+// Config.Args must see the process's CPUs, not the calling thread's:
+// on an lcore thread (pinned to one CPU), the default lcore list is
+// still every CPU the process may use.
+func TestArgsFromPinnedThread(t *testing.T) {
+	w := worker(t)
+	var onLcore, onMain []string
+	var errL error
+	require.NoError(t, eal.Run(w.ID, func() error {
+		onLcore, errL = (&eal.Config{}).Args()
+		return nil
+	}))
+	require.NoError(t, errL)
+	onMain, err := (&eal.Config{}).Args()
+	require.NoError(t, err)
+	assert.Equal(t, onMain, onLcore)
+	assert.Equal(t, "-l", onLcore[1])
+	assert.Contains(t, onLcore[2], ",", "more than the lcore's own CPU (this machine has %d lcores)", len(eal.Lcores()))
+}
