@@ -35,10 +35,31 @@ type Queue struct {
 	Queue int
 }
 
-// LcoreConfig says which rx queues an lcore polls, round robin.
+// LcoreConfig says which rx queues an lcore polls, round robin. An lcore
+// that is the consumer (RingConfig.To) of rings polls those too, after
+// its queues; such an lcore may poll no queue at all.
 type LcoreConfig struct {
 	Lcore uint
 	Rx    []Queue
+	// NoTx says the loop transmits nothing (a pipeline's rx stage,
+	// which hands every packet to rings): it gets no tx queue, which
+	// matters on devices with few, and Send on it is DropNoRoute.
+	NoTx bool
+}
+
+// RingConfig is a ring between loops, a stage boundary of a pipeline:
+// the handlers on the From lcores hand packets to it with Ctx.ToRing,
+// and the To lcore receives them in bursts from it, as from an rx
+// queue. Ownership passes with the packets; nothing is copied. Rings
+// must not form a cycle, so that a stop can drain them in order.
+type RingConfig struct {
+	// From are the lcores that may hand packets to the ring. With one
+	// producer the ring is single-producer (cheaper).
+	From []uint
+	// To is the one lcore that polls the ring.
+	To uint
+	// Size is how many mbufs the ring holds (default 1024).
+	Size int
 }
 
 // Config describes a whole run: EAL, mbuf pool, ports, lcore loops.
@@ -52,6 +73,9 @@ type Config struct {
 	// lcore (or the main lcore if there is none), polling queue 0 of
 	// every port.
 	Lcores []LcoreConfig
+	// Rings connect loops into a pipeline; their index is their number
+	// in Ctx.ToRing. Every lcore they name must be in Lcores.
+	Rings []RingConfig
 	// PoolSize is the number of mbufs; 0 sizes the pool from the queues
 	// and lcores. PoolCache is the per-lcore cache (0 means 256).
 	PoolSize, PoolCache int
@@ -81,9 +105,11 @@ type Config struct {
 }
 
 const (
-	defaultBurst = 32
-	maxBurst     = 512
-	defaultCache = 256
+	defaultBurst    = 32
+	maxBurst        = 512
+	defaultCache    = 256
+	defaultRingSize = 1024
+	maxRingSize     = 1 << 20
 )
 
 // ErrConfig wraps every configuration error of the runner.
@@ -125,6 +151,9 @@ func (c *Config) normalize() error {
 			return cfgErr("Ports[%d]: empty Device", i)
 		}
 	}
+	if err := c.checkRings(); err != nil {
+		return err
+	}
 	seen := map[uint]bool{}
 	polled := map[Queue]uint{}
 	for _, l := range c.Lcores {
@@ -132,8 +161,8 @@ func (c *Config) normalize() error {
 			return cfgErr("lcore %d is listed twice", l.Lcore)
 		}
 		seen[l.Lcore] = true
-		if len(l.Rx) == 0 && c.Source == nil {
-			return cfgErr("lcore %d polls no queue (only a loop with a Source may poll none)", l.Lcore)
+		if len(l.Rx) == 0 && c.Source == nil && len(c.ringsTo(l.Lcore)) == 0 {
+			return cfgErr("lcore %d polls no queue and no ring (only a loop with a Source may poll none)", l.Lcore)
 		}
 		for _, q := range l.Rx {
 			if q.Port < 0 || q.Port >= len(c.Ports) {
@@ -151,6 +180,86 @@ func (c *Config) normalize() error {
 	return nil
 }
 
+// checkRings checks the rings against the lcores: sizes, known lcores,
+// one consumer that is not also a producer, and no cycle.
+func (c *Config) checkRings() error {
+	if len(c.Rings) == 0 {
+		return nil
+	}
+	if len(c.Lcores) == 0 {
+		return cfgErr("Rings need Lcores: name the loops the rings connect")
+	}
+	if len(c.Rings) > maxRings {
+		return cfgErr("%d rings: at most %d", len(c.Rings), maxRings)
+	}
+	loops := map[uint]bool{}
+	for _, l := range c.Lcores {
+		loops[l.Lcore] = true
+	}
+	next := map[uint][]uint{} // producer lcore -> consumer lcores
+	for i := range c.Rings {
+		rc := &c.Rings[i]
+		if rc.Size == 0 {
+			rc.Size = defaultRingSize
+		}
+		if rc.Size < 1 || rc.Size > maxRingSize {
+			return cfgErr("Rings[%d]: Size %d must be 1 to %d", i, rc.Size, maxRingSize)
+		}
+		if !loops[rc.To] {
+			return cfgErr("Rings[%d]: To lcore %d is not one of Lcores", i, rc.To)
+		}
+		if len(rc.From) == 0 {
+			return cfgErr("Rings[%d]: no From lcore: nothing could fill it", i)
+		}
+		for _, f := range rc.From {
+			if !loops[f] {
+				return cfgErr("Rings[%d]: From lcore %d is not one of Lcores", i, f)
+			}
+			if f == rc.To {
+				return cfgErr("Rings[%d]: lcore %d both fills and polls it (a cycle)", i, f)
+			}
+			next[f] = append(next[f], rc.To)
+		}
+	}
+	// Depth-first search for a cycle: 1 = on the path, 2 = done.
+	state := map[uint]int{}
+	var visit func(l uint) error
+	visit = func(l uint) error {
+		state[l] = 1
+		for _, n := range next[l] {
+			switch state[n] {
+			case 1:
+				return cfgErr("rings form a cycle through lcores %d and %d: a pipeline must flow one way", l, n)
+			case 0:
+				if err := visit(n); err != nil {
+					return err
+				}
+			}
+		}
+		state[l] = 2
+		return nil
+	}
+	for _, l := range c.Lcores {
+		if state[l.Lcore] == 0 {
+			if err := visit(l.Lcore); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ringsTo returns the indexes of the rings lcore l polls.
+func (c *Config) ringsTo(l uint) []int {
+	var r []int
+	for i, rc := range c.Rings {
+		if rc.To == l {
+			r = append(r, i)
+		}
+	}
+	return r
+}
+
 // defaultLcores is one loop on the first worker (or main) polling queue
 // 0 of every port.
 func (c *Config) defaultLcores() {
@@ -165,6 +274,18 @@ func (c *Config) defaultLcores() {
 		l.Rx = append(l.Rx, Queue{Port: i})
 	}
 	c.Lcores = []LcoreConfig{l}
+}
+
+// txLoops is how many loops transmit, each on its own tx queue of
+// every port.
+func (c *Config) txLoops() int {
+	n := 0
+	for _, l := range c.Lcores {
+		if !l.NoTx {
+			n++
+		}
+	}
+	return n
 }
 
 // rxQueues is how many rx queues port i needs: one past the highest
@@ -189,9 +310,12 @@ func (c *Config) poolSize(rxDesc, txDesc []int) int {
 	}
 	n := 0
 	for i := range c.Ports {
-		n += c.rxQueues(i)*rxDesc[i] + len(c.Lcores)*txDesc[i]
+		n += c.rxQueues(i)*rxDesc[i] + c.txLoops()*txDesc[i]
 	}
 	n += len(c.Lcores) * (c.Burst*(len(c.Ports)+2) + c.PoolCache*3/2)
+	for _, rc := range c.Rings {
+		n += rc.Size + len(rc.From)*c.Burst*4
+	}
 	n += 1024
 	size := 1
 	for size-1 < n {

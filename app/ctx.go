@@ -3,9 +3,11 @@ package app
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/zcnic/zcnic/mbuf"
 	"github.com/zcnic/zcnic/port"
+	"github.com/zcnic/zcnic/ring"
 )
 
 // Handler processes one received burst in place. For each packet i of
@@ -19,19 +21,44 @@ import (
 // allocate.
 type Handler func(c *Ctx, pkts []*mbuf.Mbuf)
 
-// verdict encoding: 0 none, 1..maxTx send to port v-1, vKeep keep,
-// negative drop with reason -v-1.
-const vKeep int16 = 0x7fff
+// verdict encoding: 0 none, 1..maxTx send to port v-1, vRing+r hand to
+// ring r, vKeep keep, negative drop with reason -v-1.
+const (
+	vRing int16 = 0x100
+	vKeep int16 = 0x7fff
+)
+
+// source is what a loop turn receives from: an rx queue, or a ring when
+// ring >= 0.
+type source struct {
+	q    Queue
+	ring int
+}
+
+// pipeRing is one of Config.Rings, shared by the loops it connects.
+type pipeRing struct {
+	r *ring.Ring
+	// producers counts the loops that may still fill the ring: each
+	// producer loop decrements it once it has stopped for good, so the
+	// consumer knows when the ring cannot refill.
+	producers atomic.Int32
+}
 
 // Ctx is a loop's state, handed to its Handler. It belongs to one lcore.
 type Ctx struct {
 	lcore   uint
 	ports   []*port.Port
 	pool    *mbuf.Pool
-	rxqs    []Queue
+	srcs    []source   // polled round robin: rx queues, then rings
+	nq      int        // how many of srcs are rx queues
 	source  func(*Ctx) // Config.Source, or nil
-	cur     Queue
+	cur     source
 	verdict [maxBurst]int16
+
+	rings   []*pipeRing   // every ring of the run
+	ringOut []*mbuf.Burst // per ring: packets for it; nil if this lcore does not fill it
+	portIdx []int         // port id -> index in ports, -1 for none
+	stray   PortCounters  // fates of ring packets from no known port
 
 	rx   *mbuf.Burst
 	tx   []*mbuf.Burst // per port, this lcore's tx queue
@@ -49,8 +76,36 @@ type Ctx struct {
 // Lcore is the lcore the loop runs on.
 func (c *Ctx) Lcore() uint { return c.lcore }
 
-// RxQueue is the queue the current burst came from.
-func (c *Ctx) RxQueue() Queue { return c.cur }
+// RxQueue is the queue the current burst came from. For a burst from a
+// ring it is Queue{-1, -1}: see FromRing and InputPort.
+func (c *Ctx) RxQueue() Queue { return c.cur.q }
+
+// FromRing is the ring (an index in Config.Rings) the current burst came
+// from, or -1 if it came from an rx queue.
+func (c *Ctx) FromRing() int { return c.cur.ring }
+
+// InputPort is the index in Config.Ports of the port m was received on,
+// or -1 if it came from none of them (an mbuf the handler made). Bursts
+// from a ring mix ports; this tells them apart.
+func (c *Ctx) InputPort(m *mbuf.Mbuf) int {
+	if id := int(m.Port()); id < len(c.portIdx) {
+		return c.portIdx[id]
+	}
+	return -1
+}
+
+// ToRing hands packet i to ring r (an index in Config.Rings): the ring's
+// To lcore receives it in a later burst, and owns it from then on. If
+// this lcore is not one of the ring's From lcores, or r is out of range,
+// the packet is dropped as DropNoRoute; if the ring stays full, as
+// DropTxFull.
+func (c *Ctx) ToRing(i, r int) {
+	if r < 0 || r >= len(c.ringOut) || c.ringOut[r] == nil {
+		c.verdict[i] = -int16(DropNoRoute) - 1
+		return
+	}
+	c.verdict[i] = vRing + int16(r)
+}
 
 // Port returns the port with index i in Config.Ports.
 func (c *Ctx) Port(i int) *port.Port { return c.ports[i] }
@@ -62,9 +117,10 @@ func (c *Ctx) NumPorts() int { return len(c.ports) }
 func (c *Ctx) Pool() *mbuf.Pool { return c.pool }
 
 // Send transmits packet i on port p (an index in Config.Ports). An
-// out-of-range p drops the packet as DropNoRoute.
+// out-of-range p, or any p on a NoTx loop, drops the packet as
+// DropNoRoute.
 func (c *Ctx) Send(i, p int) {
-	if p < 0 || p >= len(c.ports) {
+	if p < 0 || p >= len(c.tx) {
 		c.verdict[i] = -int16(DropNoRoute) - 1
 		return
 	}
@@ -94,7 +150,7 @@ func (c *Ctx) Keep(i int) { c.verdict[i] = vKeep }
 // for transmission on port p at the end of this turn. It returns false,
 // and m stays the caller's, if p is out of range or its queue is full.
 func (c *Ctx) Inject(m *mbuf.Mbuf, p int) bool {
-	if p < 0 || p >= len(c.ports) || !c.tx[p].Push(m) {
+	if p < 0 || p >= len(c.tx) || !c.tx[p].Push(m) {
 		return false
 	}
 	c.pendingBytes[p] += uint64(m.PktLen())
@@ -111,18 +167,40 @@ func (c *Ctx) TxRoom(p int) int {
 	return c.tx[p].Room()
 }
 
-// dispatch applies the verdicts of a burst from input port in.
+// counters returns the counters of m's input port, for packets from a
+// ring, whose fate is counted where it is decided.
+func (c *Ctx) counters(m *mbuf.Mbuf) *PortCounters {
+	if in := c.InputPort(m); in >= 0 {
+		return &c.c.Ports[in]
+	}
+	return &c.stray
+}
+
+// dispatch applies the verdicts of a burst from input port in, or from
+// a ring if in is -1 (then each packet is counted for its own port).
 func (c *Ctx) dispatch(pkts []*mbuf.Mbuf, in int) {
-	pc := &c.c.Ports[in]
+	var pc *PortCounters
+	if in >= 0 {
+		pc = &c.c.Ports[in]
+	}
 	for i, m := range pkts {
+		if in < 0 {
+			pc = c.counters(m)
+		}
 		v := c.verdict[i]
 		c.verdict[i] = 0
 		switch {
-		case v > 0 && v != vKeep:
+		case v > 0 && v < vRing:
 			p := int(v - 1)
 			if c.tx[p].Push(m) {
 				c.pendingBytes[p] += uint64(m.PktLen())
 				pc.Forwarded++
+				continue
+			}
+			v = -int16(DropTxFull) - 1
+		case v >= vRing && v < vKeep:
+			// Its fate is counted by the ring's consumer.
+			if c.ringOut[v-vRing].Push(m) {
 				continue
 			}
 			v = -int16(DropTxFull) - 1
@@ -159,6 +237,14 @@ func (c *Ctx) settle() {
 		pc.TxBytes += c.pendingBytes[p] - left
 		c.pendingBytes[p] = left
 	}
+	for r, b := range c.ringOut {
+		if b == nil || b.Len() == 0 {
+			continue
+		}
+		s := c.turn.ringSent(r)
+		b.SetLen(b.Len() - s)
+		c.c.RingOut += uint64(s)
+	}
 	c.drop.Clear() // freed by the turn
 }
 
@@ -167,69 +253,139 @@ func (c *Ctx) prepare() {
 	for p, b := range c.tx {
 		c.turn.setTxLen(p, b.Len())
 	}
+	for r, b := range c.ringOut {
+		if b != nil {
+			c.turn.setRingLen(r, b.Len())
+		}
+	}
 	c.turn.setDrop(c.drop.Array(), c.drop.Len())
 }
 
-// loop polls until stop is set, then flushes what is in flight.
+// loop polls until stop is set, then drains its rings, flushes what is
+// in flight, and tells the rings it fills that it is done.
 func (c *Ctx) loop(stop *atomic.Bool, h Handler) error {
-	qi := 0
+	defer c.doneProducing()
+	si := 0
 	for !stop.Load() {
-		if len(c.rxqs) == 0 {
+		if c.source != nil {
+			c.source(c)
+		}
+		if len(c.srcs) == 0 {
 			c.txStep() // a Source's loop that polls nothing
 		} else {
-			c.step(c.rxqs[qi], h)
-			if qi++; qi == len(c.rxqs) {
-				qi = 0
+			c.step(c.srcs[si], h)
+			if si++; si == len(c.srcs) {
+				si = 0
 			}
 		}
 		if c.turns++; c.turns&63 == 0 {
 			c.publish()
 		}
 	}
+	c.drain(h)
 	c.flush()
 	c.publish()
 	return nil
 }
 
-// step is one turn: one crossing sends what the last turn queued, frees
-// its drops and receives from q; then h gives the burst its verdicts.
-func (c *Ctx) step(q Queue, h Handler) {
-	if c.source != nil {
-		c.source(c)
+// doneProducing tells the rings this loop fills that it will not fill
+// them again. It runs last, also when the handler panicked.
+func (c *Ctx) doneProducing() {
+	for r, b := range c.ringOut {
+		if b != nil {
+			c.rings[r].producers.Add(-1)
+		}
 	}
+}
+
+// drainTimeout bounds how long a stopping loop keeps polling its rings.
+// Rings form no cycle, so the drain ends once every upstream loop has
+// stopped; the bound only matters if one of them is stuck.
+const drainTimeout = 50 * time.Millisecond
+
+// drain is the stop of a loop that polls rings: it polls no more rx
+// queues, but keeps handling bursts from its rings until the loops that
+// fill them have stopped and the rings are empty, so that packets
+// already received go on to their output instead of being dropped.
+func (c *Ctx) drain(h Handler) {
+	rings := c.srcs[c.nq:]
+	if len(rings) == 0 {
+		return
+	}
+	deadline := time.Now().Add(drainTimeout)
+	for {
+		idle := true
+		for _, s := range rings {
+			// Read before the dequeue: a producer finishes its last
+			// enqueue before it says it is done.
+			upstreamDone := c.rings[s.ring].producers.Load() == 0
+			if c.step(s, h) > 0 || !upstreamDone {
+				idle = false
+			}
+		}
+		if idle || time.Now().After(deadline) {
+			return
+		}
+	}
+}
+
+// step is one turn: one crossing sends what the last turn queued, frees
+// its drops and receives from s; then h gives the burst its verdicts.
+// It returns how many packets it received.
+func (c *Ctx) step(s source, h Handler) int {
 	c.prepare()
-	c.turn.setRx(c.rx.Array(), c.ports[q.Port].ID(), uint16(q.Queue), c.rx.Cap())
+	if s.ring >= 0 {
+		c.turn.setRxRing(c.rx.Array(), c.rings[s.ring].r.Ptr(), c.rx.Cap())
+	} else {
+		c.turn.setRx(c.rx.Array(), c.ports[s.q.Port].ID(), uint16(s.q.Queue), c.rx.Cap())
+	}
 	runTurn(c.turn)
 	c.settle()
 	got := c.turn.received()
 	if got == 0 {
 		c.c.EmptyPolls++
-		return
+		return 0
 	}
 	c.c.BusyPolls++
 	c.rx.SetLen(got)
 	pkts := c.rx.Pkts()
-	pc := &c.c.Ports[q.Port]
-	pc.RxPackets += uint64(got)
-	for _, m := range pkts {
-		pc.RxBytes += uint64(m.PktLen())
+	in := -1
+	if s.ring >= 0 {
+		c.c.RingIn += uint64(got)
+	} else {
+		in = s.q.Port
+		pc := &c.c.Ports[in]
+		pc.RxPackets += uint64(got)
+		for _, m := range pkts {
+			pc.RxBytes += uint64(m.PktLen())
+		}
 	}
-	c.cur = q
+	c.cur = s
 	h(c, pkts)
-	c.dispatch(pkts, q.Port)
+	c.dispatch(pkts, in)
 	c.rx.Clear()
+	return got
 }
 
-// txStep is the turn of a loop that polls no queue: the Source queues
+// pending is how many packets wait in this loop's tx queues and rings.
+func (c *Ctx) pending() int {
+	n := 0
+	for _, b := range c.tx {
+		n += b.Len()
+	}
+	for _, b := range c.ringOut {
+		if b != nil {
+			n += b.Len()
+		}
+	}
+	return n
+}
+
+// txStep is the turn of a loop that polls no queue: the Source queued
 // packets, one crossing sends them. A turn with nothing to send counts
 // as an empty poll, one with something as a busy poll.
 func (c *Ctx) txStep() {
-	c.source(c)
-	pending := 0
-	for _, b := range c.tx {
-		pending += b.Len()
-	}
-	if pending == 0 && c.drop.Len() == 0 {
+	if c.pending() == 0 && c.drop.Len() == 0 {
 		c.c.EmptyPolls++
 		return
 	}
@@ -240,18 +396,19 @@ func (c *Ctx) txStep() {
 	c.settle()
 }
 
-// flushTries bounds how many turns the final flush retries a full queue.
-const flushTries = 1000
+// flushTries and flushTime bound the final flush: it retries full
+// queues and rings for at least that many turns and that long.
+const (
+	flushTries = 1000
+	flushTime  = 10 * time.Millisecond
+)
 
 // flush transmits what is pending, retrying a while, then frees the rest
 // as DropTxFull, so that no mbuf is left behind.
 func (c *Ctx) flush() {
-	for try := 0; try < flushTries; try++ {
-		pending := 0
-		for _, b := range c.tx {
-			pending += b.Len()
-		}
-		if pending == 0 && c.drop.Len() == 0 {
+	start := time.Now()
+	for try := 0; try < flushTries || time.Since(start) < flushTime; try++ {
+		if c.pending() == 0 && c.drop.Len() == 0 {
 			return
 		}
 		c.prepare()
@@ -262,7 +419,7 @@ func (c *Ctx) flush() {
 	for p, b := range c.tx {
 		for _, m := range b.Pkts() {
 			c.c.Drops[DropTxFull]++
-			if in := c.inputIndex(m.Port()); in >= 0 {
+			if in := c.InputPort(m); in >= 0 {
 				c.c.Ports[in].Forwarded--
 				c.c.Ports[in].Dropped++
 			}
@@ -270,16 +427,21 @@ func (c *Ctx) flush() {
 		c.pendingBytes[p] = 0
 		b.Free()
 	}
-}
-
-// inputIndex maps a port id to its index in Config.Ports, or -1.
-func (c *Ctx) inputIndex(id uint16) int {
-	for i, p := range c.ports {
-		if p.ID() == id {
-			return i
+	for _, b := range c.ringOut {
+		if b != nil {
+			c.dropAll(b.Pkts(), DropTxFull)
+			b.Free()
 		}
 	}
-	return -1
+}
+
+// dropAll counts pkts, whose fate was not yet counted, as dropped for
+// reason. The caller frees them.
+func (c *Ctx) dropAll(pkts []*mbuf.Mbuf, reason DropReason) {
+	for _, m := range pkts {
+		c.c.Drops[reason]++
+		c.counters(m).Dropped++
+	}
 }
 
 func (c *Ctx) publish() {

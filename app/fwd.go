@@ -98,25 +98,50 @@ func NewForwarder(cfg *Config, fc FwdConfig) (Handler, error) {
 			return nil, cfgErr("Peers[%d] = %d: no such port", i, p)
 		}
 	}
+	// out is the output for the current burst: the peer of its input
+	// port, or -1 for a burst from a ring (a pipeline stage), whose
+	// packets may come from several ports and are routed one by one.
+	out := func(c *Ctx) int {
+		if c.FromRing() >= 0 {
+			return -1
+		}
+		return peers[c.RxQueue().Port]
+	}
+	// peerOf routes one packet of a ring burst (-1: no route).
+	peerOf := func(c *Ctx, m *mbuf.Mbuf, out int) int {
+		if out >= 0 {
+			return out
+		}
+		if in := c.InputPort(m); in >= 0 {
+			return peers[in]
+		}
+		return -1
+	}
 	switch fc.Mode {
 	case IO:
 		return func(c *Ctx, pkts []*mbuf.Mbuf) {
-			c.SendAll(len(pkts), peers[c.RxQueue().Port])
+			if o := out(c); o >= 0 {
+				c.SendAll(len(pkts), o)
+				return
+			}
+			for i, m := range pkts {
+				c.Send(i, peerOf(c, m, -1))
+			}
 		}, nil
 	case MacSwap:
 		return func(c *Ctx, pkts []*mbuf.Mbuf) {
-			out := peers[c.RxQueue().Port]
+			o := out(c)
 			for i, m := range pkts {
 				if pkt.SwapMACs(m.Data()) != nil {
 					c.Drop(i, DropMalformed)
 					continue
 				}
-				c.Send(i, out)
+				c.Send(i, peerOf(c, m, o))
 			}
 		}, nil
 	case FiveTupleSwap:
 		return func(c *Ctx, pkts []*mbuf.Mbuf) {
-			out := peers[c.RxQueue().Port]
+			o := out(c)
 			var p pkt.Parsed
 			for i, m := range pkts {
 				b := m.Data()
@@ -124,7 +149,7 @@ func NewForwarder(cfg *Config, fc FwdConfig) (Handler, error) {
 					c.Drop(i, DropMalformed)
 					continue
 				}
-				c.Send(i, out)
+				c.Send(i, peerOf(c, m, o))
 			}
 		}, nil
 	case L2Fwd:
@@ -156,16 +181,21 @@ func NewForwarder(cfg *Config, fc FwdConfig) (Handler, error) {
 			return nil
 		}
 		return func(c *Ctx, pkts []*mbuf.Mbuf) {
-			out := peers[c.RxQueue().Port]
+			o := out(c)
 			for i, m := range pkts {
 				b := m.Data()
 				if len(b) < 14 {
 					c.Drop(i, DropMalformed)
 					continue
 				}
-				copy(b[0:6], dst[out][:])
-				copy(b[6:12], src[out][:])
-				c.Send(i, out)
+				p := peerOf(c, m, o)
+				if p < 0 {
+					c.Drop(i, DropNoRoute)
+					continue
+				}
+				copy(b[0:6], dst[p][:])
+				copy(b[6:12], src[p][:])
+				c.Send(i, p)
 			}
 		}, nil
 	}

@@ -166,7 +166,7 @@ func TestGenerateTurnAllocatesNothing(t *testing.T) {
 		r := &runner{cfg: cfg}
 		require.NoError(t, r.setup())
 		c := r.ctxs[0]
-		allocs := testing.AllocsPerRun(2000, c.txStep)
+		allocs := testing.AllocsPerRun(2000, func() { c.source(c); c.txStep() })
 		c.flush()
 		assert.Zero(t, allocs, "rate %d: a generator turn allocates nothing", rate)
 		assert.Positive(t, c.c.Injected, "rate %d: frames were made", rate)
@@ -208,5 +208,5 @@ func TestLoopWithoutRxNeedsSource(t *testing.T) {
 	cfg := Config{Ports: []PortConfig{{Device: "net_null0"}}, Lcores: []LcoreConfig{{Lcore: 1}}}
 	_, err := Run(context.Background(), cfg, RxOnly)
 	require.ErrorIs(t, err, ErrConfig)
-	assert.Contains(t, err.Error(), "lcore 1 polls no queue (only a loop with a Source may poll none)")
+	assert.Contains(t, err.Error(), "lcore 1 polls no queue and no ring (only a loop with a Source may poll none)")
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 
 	"github.com/zcnic/zcnic/eal"
 	"github.com/zcnic/zcnic/mbuf"
 	"github.com/zcnic/zcnic/port"
+	"github.com/zcnic/zcnic/ring"
 )
 
 // Result is what a run did.
@@ -26,6 +28,7 @@ type runner struct {
 	pool   *mbuf.Pool
 	ports  []*port.Port
 	ctxs   []*Ctx
+	rings  []*pipeRing
 	start  time.Time
 	leaked int
 }
@@ -102,7 +105,7 @@ func (r *runner) setup() error {
 			rss = 0
 		}
 		err := p.Configure(port.Config{
-			RxQueues: cfg.rxQueues(i), TxQueues: len(cfg.Lcores),
+			RxQueues: cfg.rxQueues(i), TxQueues: max(cfg.txLoops(), 1),
 			RxDesc: rxDesc[i], TxDesc: txDesc[i], Pool: pool,
 			MTU: pc.MTU, Promiscuous: pc.Promiscuous, RSSHash: rss, TxOffloads: pc.TxOffloads,
 		})
@@ -111,8 +114,26 @@ func (r *runner) setup() error {
 		}
 	}
 
-	for li, l := range cfg.Lcores {
-		c, err := r.newCtx(l, li)
+	seq := poolSeq.Add(1)
+	for i, rc := range cfg.Rings {
+		flags := ring.SingleConsumer | ring.ExactSize
+		if len(rc.From) == 1 {
+			flags |= ring.SingleProducer
+		}
+		rg, err := ring.New(fmt.Sprintf("%s_%d_r%d", cfg.Name, seq, i), rc.Size, ring.SocketAny, flags)
+		if err != nil {
+			return fmt.Errorf("app: Rings[%d]: %w", i, err)
+		}
+		pr := &pipeRing{r: rg}
+		pr.producers.Store(int32(len(rc.From)))
+		r.rings = append(r.rings, pr)
+	}
+	txq := 0
+	for _, l := range cfg.Lcores {
+		c, err := r.newCtx(l, txq)
+		if !l.NoTx {
+			txq++
+		}
 		if err != nil {
 			return err
 		}
@@ -141,7 +162,26 @@ func orDefault(v, d int) int {
 }
 
 func (r *runner) newCtx(l LcoreConfig, txq int) (*Ctx, error) {
-	c := &Ctx{lcore: l.Lcore, ports: r.ports, pool: r.pool, rxqs: l.Rx, source: r.cfg.Source}
+	c := &Ctx{lcore: l.Lcore, ports: r.ports, pool: r.pool, source: r.cfg.Source, rings: r.rings}
+	for _, q := range l.Rx {
+		c.srcs = append(c.srcs, source{q: q, ring: -1})
+	}
+	c.nq = len(c.srcs)
+	for _, ri := range r.cfg.ringsTo(l.Lcore) {
+		c.srcs = append(c.srcs, source{q: Queue{-1, -1}, ring: ri})
+	}
+	c.cur = source{q: Queue{-1, -1}, ring: -1}
+	maxID := 0
+	for _, p := range r.ports {
+		maxID = max(maxID, int(p.ID()))
+	}
+	c.portIdx = make([]int, maxID+1)
+	for i := range c.portIdx {
+		c.portIdx[i] = -1
+	}
+	for i, p := range r.ports {
+		c.portIdx[p.ID()] = i
+	}
 	var err error
 	burst := func(n int) *mbuf.Burst {
 		if err != nil {
@@ -153,18 +193,32 @@ func (r *runner) newCtx(l LcoreConfig, txq int) (*Ctx, error) {
 	}
 	c.rx = burst(r.cfg.Burst)
 	c.drop = burst(r.cfg.Burst)
-	for range r.ports {
-		c.tx = append(c.tx, burst(min(4*r.cfg.Burst, mbuf.MaxBurst)))
+	if !l.NoTx {
+		for range r.ports {
+			c.tx = append(c.tx, burst(min(4*r.cfg.Burst, mbuf.MaxBurst)))
+		}
+	}
+	c.ringOut = make([]*mbuf.Burst, len(r.rings))
+	for i, rc := range r.cfg.Rings {
+		if slices.Contains(rc.From, l.Lcore) {
+			c.ringOut[i] = burst(min(4*r.cfg.Burst, mbuf.MaxBurst))
+		}
 	}
 	if err != nil {
 		c.close()
 		return nil, fmt.Errorf("app: %w", err)
 	}
 	c.turn = newTurn()
-	for p, pt := range r.ports {
-		c.turn.setTx(p, c.tx[p].Array(), pt.ID(), uint16(txq))
+	for p, b := range c.tx {
+		c.turn.setTx(p, b.Array(), r.ports[p].ID(), uint16(txq))
 	}
-	c.turn.setNTx(len(r.ports))
+	c.turn.setNTx(len(c.tx))
+	for i, b := range c.ringOut {
+		if b != nil {
+			c.turn.setRing(i, b.Array(), r.rings[i].r.Ptr())
+		}
+	}
+	c.turn.setNRings(len(c.ringOut))
 	c.pendingBytes = make([]uint64, len(r.ports))
 	c.c = LcoreCounters{Lcore: l.Lcore, Ports: make([]PortCounters, len(r.ports))}
 	c.pub = c.c.clone()
@@ -173,7 +227,7 @@ func (r *runner) newCtx(l LcoreConfig, txq int) (*Ctx, error) {
 
 // close frees the Ctx's C memory and any mbufs its bursts still hold.
 func (c *Ctx) close() {
-	for _, b := range append([]*mbuf.Burst{c.rx, c.drop}, c.tx...) {
+	for _, b := range append(append([]*mbuf.Burst{c.rx, c.drop}, c.tx...), c.ringOut...) {
 		if b != nil {
 			b.Close()
 		}
@@ -236,6 +290,7 @@ func (r *runner) run(ctx context.Context, h Handler) (Result, error) {
 			stop.Store(true) // one loop ended: end them all
 		}
 	}
+	r.drainRings()
 	res := Result{Snapshot: r.snapshot()}
 	if err := r.teardown(); err != nil {
 		errs = append(errs, err)
@@ -263,6 +318,35 @@ func (r *runner) snapshot() Snapshot {
 	return s
 }
 
+// drainRings frees what the loops left in the rings (a consumer that
+// failed, or a drain that timed out), counted as dropped by the ring's
+// consumer. The loops have ended.
+func (r *runner) drainRings() {
+	if len(r.rings) == 0 {
+		return
+	}
+	b, err := mbuf.NewBurst(64)
+	if err != nil {
+		// Without a burst the rings are still freed by teardown (Drain),
+		// just not counted.
+		return
+	}
+	defer b.Close()
+	for i, pr := range r.rings {
+		var c *Ctx
+		for _, x := range r.ctxs {
+			if x.lcore == r.cfg.Rings[i].To {
+				c = x
+			}
+		}
+		for pr.r.Dequeue(b) > 0 {
+			c.dropAll(b.Pkts(), DropTxFull)
+			b.Free()
+		}
+		c.publish()
+	}
+}
+
 // teardown undoes setup, whatever stage it reached: it frees the loops'
 // bursts, stops and closes the ports (which returns the mbufs in their
 // descriptors), then checks that the pool is full before freeing it.
@@ -271,6 +355,13 @@ func (r *runner) teardown() error {
 	for _, c := range r.ctxs {
 		c.close()
 	}
+	for _, pr := range r.rings {
+		pr.r.Drain()
+		if err := pr.r.Free(); err != nil {
+			errs = append(errs, fmt.Errorf("app: %w", err))
+		}
+	}
+	r.rings = nil
 	for i, p := range r.ports {
 		if err := p.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("app: port %d: %w", i, err))

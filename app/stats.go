@@ -60,6 +60,9 @@ type LcoreCounters struct {
 	BusyPolls, EmptyPolls uint64
 	// Injected counts packets the handler sent with Inject.
 	Injected uint64
+	// RingIn counts packets this loop received from rings, RingOut
+	// packets it handed to rings (pipelines, Config.Rings).
+	RingIn, RingOut uint64
 }
 
 // Utilisation is the share of polls that found packets.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/bits"
 	"syscall"
+	"unsafe"
 
 	"github.com/zcnic/zcnic/internal/rte"
 	"github.com/zcnic/zcnic/mbuf"
@@ -189,6 +190,11 @@ func (r *Ring) Size() int { return cSize(r.ring()) }
 // Flags returns the flags the ring was created with. A ring made by other
 // code may carry DPDK flags this package has no constant for.
 func (r *Ring) Flags() Flags { return Flags(cFlags(r.ring())) }
+
+// Ptr returns the struct rte_ring pointer, for other packages' cgo code
+// (the app runner enqueues and dequeues in its own C turn). It is
+// valid until Free.
+func (r *Ring) Ptr() unsafe.Pointer { return unsafe.Pointer(r.ring()) }
 
 // Name is the ring's name.
 func (r *Ring) Name() string { return r.name }

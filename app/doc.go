@@ -1,0 +1,45 @@
+// Package app is the lcore-loop runner, and the ready-made apps built on
+// it: forwarders (io, macswap, 5tswap, l2fwd), a generator, a capture to
+// pcap, and rxonly.
+//
+// # The runner
+//
+// Run takes one Config (EAL settings, ports with their queues and
+// devargs, which lcore polls which rx queues) and a Handler. It sets up
+// the mbuf pool and the ports, runs a Go loop on each configured lcore,
+// and hands the handler every received burst, in place: the handler
+// reads and rewrites packet bytes in the mbufs (mbuf.Mbuf.Data) and
+// gives each packet a verdict through the Ctx:
+//
+//   - Send(i, port): transmit on a port (this lcore's own tx queue);
+//   - Drop(i, reason): free it, counted under a DropReason;
+//   - Keep(i): the handler owns it from now on (free it, or Inject it);
+//   - ToRing(i, ring): hand it to another lcore (pipelines, below).
+//
+// A packet given no verdict is dropped as DropUnhandled, so a handler bug
+// cannot leak an mbuf. Each loop turn is one cgo call: it transmits what
+// the last turn queued, frees its drops, and receives the next burst.
+// Nothing is allocated per burst.
+//
+// Run stops when its context is done: every loop ends within a turn,
+// transmits or frees what it holds, the ports are stopped and closed, and
+// the pool is checked to be full (Result.Leaked). The counters then add
+// up: for every port, RxPackets == Forwarded + Dropped + Kept.
+//
+// # Pipelines
+//
+// Config.Rings connects loops through DPDK rings: an rx lcore receives
+// and hands packets (ownership, not copies) to worker lcores, which
+// process and transmit them. Spread is the usual rx stage: it spreads
+// each burst over the rings by flow (FlowHash), so a flow stays in order
+// on one worker. On stop, the rx loops stop first and the workers drain
+// their rings before they end, so packets already received still go
+// out. Rings must not form a cycle; Run checks.
+//
+// # Counters
+//
+// Every loop counts per port (packets and bytes received and sent,
+// forwarded, dropped, kept), drops by reason, busy and empty polls (its
+// utilisation) and ring traffic. They are published every 64 turns, not
+// per packet; Config.OnStats gets a Snapshot every StatsInterval.
+package app
