@@ -57,8 +57,8 @@ type capturer struct {
 func (cp *capturer) handle(c *Ctx, pkts []*mbuf.Mbuf) {
 	cp.mu.Lock()
 	ts := time.Now() // one timestamp for the burst: it arrived at once
-	for i, m := range pkts {
-		c.Drop(i, DropFiltered)
+	c.DropAll(DropFiltered)
+	for _, m := range pkts {
 		if cp.stopped {
 			continue
 		}

@@ -12,27 +12,37 @@ import (
 
 // Handler processes one received burst in place. For each packet i of
 // pkts it gives one verdict through the Ctx: Send(i, port), Drop(i,
-// reason) or Keep(i); a later verdict for the same i replaces an earlier
-// one. A packet left without a verdict is dropped and counted as
-// DropUnhandled, so a handler cannot leak an mbuf by forgetting it.
+// reason), Keep(i) or ToRing(i, ring); a later verdict for the same i
+// replaces an earlier one. SendAll, DropAll and SendRest give verdicts
+// to a whole burst at once, without a per-packet cost. A packet left
+// without a verdict is dropped and counted as DropUnhandled, so a
+// handler cannot leak an mbuf by forgetting it.
+//
+// The verdicts are carried out by the loop's next turn, in C: the
+// handler's per-packet work is its own, nothing else.
 //
 // pkts and the Data() of its mbufs are valid only during the call. The
 // handler runs on the lcore's thread: it must not block, and should not
 // allocate.
 type Handler func(c *Ctx, pkts []*mbuf.Mbuf)
 
-// verdict encoding: 0 none, 1..maxTx send to port v-1, vRing+r hand to
-// ring r, vKeep keep, negative drop with reason -v-1.
+// verdict encoding (shared with cgo.go): 0 none, 1..maxTx send to port
+// v-1, vRing+r hand to ring r, vKeep keep, negative drop with reason
+// -v-1.
 const (
 	vRing int16 = 0x100
 	vKeep int16 = 0x7fff
 )
 
-// source is what a loop turn receives from: an rx queue, or a ring when
-// ring >= 0.
+func dropVerdict(r DropReason) int16 { return -int16(r) - 1 }
+
+// source is what a loop polls: an rx queue, or a ring when ring >= 0.
 type source struct {
 	q    Queue
 	ring int
+	s    *csrc        // its state in the turn
+	pkts []*mbuf.Mbuf // views of its C arrays
+	v    []int16
 }
 
 // pipeRing is one of Config.Rings, shared by the loops it connects.
@@ -46,32 +56,33 @@ type pipeRing struct {
 
 // Ctx is a loop's state, handed to its Handler. It belongs to one lcore.
 type Ctx struct {
-	lcore   uint
-	ports   []*port.Port
-	pool    *mbuf.Pool
-	srcs    []source   // polled round robin: rx queues, then rings
-	nq      int        // how many of srcs are rx queues
-	source  func(*Ctx) // Config.Source, or nil
-	cur     source
-	verdict [maxBurst]int16
+	lcore  uint
+	ports  []*port.Port
+	pool   *mbuf.Pool
+	srcs   []source   // rx queues, then rings
+	nq     int        // how many of srcs are rx queues
+	source func(*Ctx) // Config.Source, or nil
 
-	rings   []*pipeRing   // every ring of the run
-	ringOut []*mbuf.Burst // per ring: packets for it; nil if this lcore does not fill it
-	portIdx []int         // port id -> index in ports, -1 for none
-	stray   PortCounters  // fates of ring packets from no known port
+	// The burst being handled.
+	cur *source
+	v   []int16 // its verdicts (C memory), len = the burst's
 
-	rx   *mbuf.Burst
-	tx   []*mbuf.Burst // per port, this lcore's tx queue
-	drop *mbuf.Burst
-	turn *cturn
+	turn    *cturn
+	mem     cmem           // C memory the turn points to
+	txv     [][]*mbuf.Mbuf // per port: views of the tx arrays, for Inject
+	rings   []*pipeRing    // every ring of the run
+	fills   []bool         // per ring: this lcore fills it
+	portIdx []int          // port id -> index in ports, -1 for none
 
-	pendingBytes []uint64 // per port: bytes waiting in tx
-	c            LcoreCounters
-	turns        uint
+	injected uint64
+	turns    uint
 
 	mu  sync.Mutex // guards pub
 	pub LcoreCounters
 }
+
+// noSource is c.cur outside a handler call.
+var noSource = source{q: Queue{-1, -1}, ring: -1}
 
 // Lcore is the lcore the loop runs on.
 func (c *Ctx) Lcore() uint { return c.lcore }
@@ -94,19 +105,6 @@ func (c *Ctx) InputPort(m *mbuf.Mbuf) int {
 	return -1
 }
 
-// ToRing hands packet i to ring r (an index in Config.Rings): the ring's
-// To lcore receives it in a later burst, and owns it from then on. If
-// this lcore is not one of the ring's From lcores, or r is out of range,
-// the packet is dropped as DropNoRoute; if the ring stays full, as
-// DropTxFull.
-func (c *Ctx) ToRing(i, r int) {
-	if r < 0 || r >= len(c.ringOut) || c.ringOut[r] == nil {
-		c.verdict[i] = -int16(DropNoRoute) - 1
-		return
-	}
-	c.verdict[i] = vRing + int16(r)
-}
-
 // Port returns the port with index i in Config.Ports.
 func (c *Ctx) Port(i int) *port.Port { return c.ports[i] }
 
@@ -116,168 +114,104 @@ func (c *Ctx) NumPorts() int { return len(c.ports) }
 // Pool is the mbuf pool, for handlers that make packets.
 func (c *Ctx) Pool() *mbuf.Pool { return c.pool }
 
-// Send transmits packet i on port p (an index in Config.Ports). An
-// out-of-range p, or any p on a NoTx loop, drops the packet as
-// DropNoRoute.
-func (c *Ctx) Send(i, p int) {
-	if p < 0 || p >= len(c.tx) {
-		c.verdict[i] = -int16(DropNoRoute) - 1
-		return
+// sendVerdict is the verdict for sending on port p: DropNoRoute for a p
+// out of range, or on a NoTx loop.
+func (c *Ctx) sendVerdict(p int) int16 {
+	if p < 0 || p >= len(c.txv) {
+		return dropVerdict(DropNoRoute)
 	}
-	c.verdict[i] = int16(p + 1)
+	return int16(p + 1)
 }
 
-// SendAll transmits every packet of the burst on port p.
+// Send transmits packet i on port p (an index in Config.Ports). An
+// out-of-range p, or any p on a NoTx loop, drops the packet as
+// DropNoRoute. An i outside the burst panics, like a slice index.
+func (c *Ctx) Send(i, p int) { c.v[i] = c.sendVerdict(p) }
+
+// SendAll transmits the first n packets of the burst on port p,
+// replacing their verdicts. For the whole burst (n == len(pkts)) it
+// costs the same for 1 packet or 512.
 func (c *Ctx) SendAll(n, p int) {
+	v := c.sendVerdict(p)
+	if n == len(c.v) {
+		clear(c.v)
+		c.cur.s.setAll(v)
+		return
+	}
 	for i := 0; i < n; i++ {
-		c.Send(i, p)
+		c.v[i] = v
 	}
 }
+
+// SendRest transmits on port p every packet of the burst that has no
+// verdict of its own (given before or after the call): the fast way to
+// forward a burst while dropping a few.
+func (c *Ctx) SendRest(p int) { c.cur.s.setAll(c.sendVerdict(p)) }
 
 // Drop frees packet i, counted under reason.
 func (c *Ctx) Drop(i int, reason DropReason) {
 	if reason < 0 || reason >= NumDropReasons {
 		reason = DropFiltered
 	}
-	c.verdict[i] = -int16(reason) - 1
+	c.v[i] = dropVerdict(reason)
+}
+
+// DropAll frees every packet of the burst, counted under reason,
+// replacing their verdicts.
+func (c *Ctx) DropAll(reason DropReason) {
+	if reason < 0 || reason >= NumDropReasons {
+		reason = DropFiltered
+	}
+	clear(c.v)
+	c.cur.s.setAll(dropVerdict(reason))
 }
 
 // Keep hands packet i to the handler, which then owns it: it must later
 // free it, or send it with Inject.
-func (c *Ctx) Keep(i int) { c.verdict[i] = vKeep }
+func (c *Ctx) Keep(i int) { c.v[i] = vKeep }
+
+// ToRing hands packet i to ring r (an index in Config.Rings): the ring's
+// To lcore receives it in a later burst, and owns it from then on. If
+// this lcore is not one of the ring's From lcores, or r is out of range,
+// the packet is dropped as DropNoRoute; if the ring stays full, as
+// DropTxFull.
+func (c *Ctx) ToRing(i, r int) {
+	if r < 0 || r >= len(c.fills) || !c.fills[r] {
+		c.v[i] = dropVerdict(DropNoRoute)
+		return
+	}
+	c.v[i] = vRing + int16(r)
+}
 
 // Inject queues an mbuf the handler owns (kept, or allocated from Pool)
 // for transmission on port p at the end of this turn. It returns false,
 // and m stays the caller's, if p is out of range or its queue is full.
 func (c *Ctx) Inject(m *mbuf.Mbuf, p int) bool {
-	if p < 0 || p >= len(c.tx) || !c.tx[p].Push(m) {
+	if p < 0 || p >= len(c.txv) || !c.turn.txPush(p, c.txv[p], m) {
 		return false
 	}
-	c.pendingBytes[p] += uint64(m.PktLen())
-	c.c.Injected++
+	c.injected++
 	return true
 }
 
 // TxRoom is how many more packets Inject can queue on port p this turn
 // (0 for an out-of-range p): a generator allocates no more than this.
 func (c *Ctx) TxRoom(p int) int {
-	if p < 0 || p >= len(c.tx) {
+	if p < 0 || p >= len(c.txv) {
 		return 0
 	}
-	return c.tx[p].Room()
-}
-
-// counters returns the counters of m's input port, for packets from a
-// ring, whose fate is counted where it is decided.
-func (c *Ctx) counters(m *mbuf.Mbuf) *PortCounters {
-	if in := c.InputPort(m); in >= 0 {
-		return &c.c.Ports[in]
-	}
-	return &c.stray
-}
-
-// dispatch applies the verdicts of a burst from input port in, or from
-// a ring if in is -1 (then each packet is counted for its own port).
-func (c *Ctx) dispatch(pkts []*mbuf.Mbuf, in int) {
-	var pc *PortCounters
-	if in >= 0 {
-		pc = &c.c.Ports[in]
-	}
-	for i, m := range pkts {
-		if in < 0 {
-			pc = c.counters(m)
-		}
-		v := c.verdict[i]
-		c.verdict[i] = 0
-		switch {
-		case v > 0 && v < vRing:
-			p := int(v - 1)
-			if c.tx[p].Push(m) {
-				c.pendingBytes[p] += uint64(m.PktLen())
-				pc.Forwarded++
-				continue
-			}
-			v = -int16(DropTxFull) - 1
-		case v >= vRing && v < vKeep:
-			// Its fate is counted by the ring's consumer.
-			if c.ringOut[v-vRing].Push(m) {
-				continue
-			}
-			v = -int16(DropTxFull) - 1
-		case v == vKeep:
-			pc.Kept++
-			continue
-		case v == 0:
-			v = -int16(DropUnhandled) - 1
-		}
-		c.drop.Push(m) // the drop burst has room for a whole burst
-		c.c.Drops[-v-1]++
-		pc.Dropped++
-	}
-}
-
-// settle reads the turn's tx results back into the bursts and counters.
-func (c *Ctx) settle() {
-	for p, b := range c.tx {
-		n := b.Len()
-		if n == 0 {
-			continue
-		}
-		s := c.turn.txSent(p)
-		b.SetLen(n - s)
-		if s == 0 {
-			continue
-		}
-		left := uint64(0)
-		for _, m := range b.Pkts() {
-			left += uint64(m.PktLen())
-		}
-		pc := &c.c.Ports[p]
-		pc.TxPackets += uint64(s)
-		pc.TxBytes += c.pendingBytes[p] - left
-		c.pendingBytes[p] = left
-	}
-	for r, b := range c.ringOut {
-		if b == nil || b.Len() == 0 {
-			continue
-		}
-		s := c.turn.ringSent(r)
-		b.SetLen(b.Len() - s)
-		c.c.RingOut += uint64(s)
-	}
-	c.drop.Clear() // freed by the turn
-}
-
-// prepare loads the turn with this turn's tx lengths and drops.
-func (c *Ctx) prepare() {
-	for p, b := range c.tx {
-		c.turn.setTxLen(p, b.Len())
-	}
-	for r, b := range c.ringOut {
-		if b != nil {
-			c.turn.setRingLen(r, b.Len())
-		}
-	}
-	c.turn.setDrop(c.drop.Array(), c.drop.Len())
+	return c.turn.txCap(p) - c.turn.txLen(p)
 }
 
 // loop polls until stop is set, then drains its rings, flushes what is
 // in flight, and tells the rings it fills that it is done.
 func (c *Ctx) loop(stop *atomic.Bool, h Handler) error {
 	defer c.doneProducing()
-	si := 0
 	for !stop.Load() {
 		if c.source != nil {
 			c.source(c)
 		}
-		if len(c.srcs) == 0 {
-			c.txStep() // a Source's loop that polls nothing
-		} else {
-			c.step(c.srcs[si], h)
-			if si++; si == len(c.srcs) {
-				si = 0
-			}
-		}
+		c.step(h)
 		if c.turns++; c.turns&63 == 0 {
 			c.publish()
 		}
@@ -288,11 +222,42 @@ func (c *Ctx) loop(stop *atomic.Bool, h Handler) error {
 	return nil
 }
 
+// step is one turn: one crossing carries out the last turn's verdicts,
+// transmits, frees the drops and polls every active source; then h gives
+// each received burst its verdicts. It returns how many packets it
+// received.
+func (c *Ctx) step(h Handler) int {
+	if len(c.srcs) == 0 {
+		// A Source's loop that polls nothing: a turn with nothing to
+		// send is an empty poll, and needs no crossing.
+		busy := c.turn.pending() > 0
+		c.turn.countPoll(busy)
+		if busy {
+			runTurn(c.turn)
+		}
+		return 0
+	}
+	runTurn(c.turn)
+	got := 0
+	for i := range c.srcs {
+		s := &c.srcs[i]
+		n := s.s.received()
+		if n == 0 {
+			continue
+		}
+		got += n
+		c.cur, c.v = s, s.v[:n]
+		h(c, s.pkts[:n])
+	}
+	c.cur, c.v = &noSource, nil
+	return got
+}
+
 // doneProducing tells the rings this loop fills that it will not fill
 // them again. It runs last, also when the handler panicked.
 func (c *Ctx) doneProducing() {
-	for r, b := range c.ringOut {
-		if b != nil {
+	for r, f := range c.fills {
+		if f {
 			c.rings[r].producers.Add(-1)
 		}
 	}
@@ -308,92 +273,27 @@ const drainTimeout = 50 * time.Millisecond
 // fill them have stopped and the rings are empty, so that packets
 // already received go on to their output instead of being dropped.
 func (c *Ctx) drain(h Handler) {
+	for i := range c.srcs[:c.nq] {
+		c.srcs[i].s.setActive(false)
+	}
 	rings := c.srcs[c.nq:]
 	if len(rings) == 0 {
 		return
 	}
 	deadline := time.Now().Add(drainTimeout)
 	for {
-		idle := true
+		// Read before the dequeue: a producer finishes its last
+		// enqueue before it says it is done.
+		upstreamDone := true
 		for _, s := range rings {
-			// Read before the dequeue: a producer finishes its last
-			// enqueue before it says it is done.
-			upstreamDone := c.rings[s.ring].producers.Load() == 0
-			if c.step(s, h) > 0 || !upstreamDone {
-				idle = false
+			if c.rings[s.ring].producers.Load() != 0 {
+				upstreamDone = false
 			}
 		}
-		if idle || time.Now().After(deadline) {
+		if c.step(h) == 0 && upstreamDone || time.Now().After(deadline) {
 			return
 		}
 	}
-}
-
-// step is one turn: one crossing sends what the last turn queued, frees
-// its drops and receives from s; then h gives the burst its verdicts.
-// It returns how many packets it received.
-func (c *Ctx) step(s source, h Handler) int {
-	c.prepare()
-	if s.ring >= 0 {
-		c.turn.setRxRing(c.rx.Array(), c.rings[s.ring].r.Ptr(), c.rx.Cap())
-	} else {
-		c.turn.setRx(c.rx.Array(), c.ports[s.q.Port].ID(), uint16(s.q.Queue), c.rx.Cap())
-	}
-	runTurn(c.turn)
-	c.settle()
-	got := c.turn.received()
-	if got == 0 {
-		c.c.EmptyPolls++
-		return 0
-	}
-	c.c.BusyPolls++
-	c.rx.SetLen(got)
-	pkts := c.rx.Pkts()
-	in := -1
-	if s.ring >= 0 {
-		c.c.RingIn += uint64(got)
-	} else {
-		in = s.q.Port
-		pc := &c.c.Ports[in]
-		pc.RxPackets += uint64(got)
-		for _, m := range pkts {
-			pc.RxBytes += uint64(m.PktLen())
-		}
-	}
-	c.cur = s
-	h(c, pkts)
-	c.dispatch(pkts, in)
-	c.rx.Clear()
-	return got
-}
-
-// pending is how many packets wait in this loop's tx queues and rings.
-func (c *Ctx) pending() int {
-	n := 0
-	for _, b := range c.tx {
-		n += b.Len()
-	}
-	for _, b := range c.ringOut {
-		if b != nil {
-			n += b.Len()
-		}
-	}
-	return n
-}
-
-// txStep is the turn of a loop that polls no queue: the Source queued
-// packets, one crossing sends them. A turn with nothing to send counts
-// as an empty poll, one with something as a busy poll.
-func (c *Ctx) txStep() {
-	if c.pending() == 0 && c.drop.Len() == 0 {
-		c.c.EmptyPolls++
-		return
-	}
-	c.c.BusyPolls++
-	c.prepare()
-	c.turn.setRx(c.rx.Array(), 0, 0, 0)
-	runTurn(c.turn)
-	c.settle()
 }
 
 // flushTries and flushTime bound the final flush: it retries full
@@ -403,53 +303,50 @@ const (
 	flushTime  = 10 * time.Millisecond
 )
 
-// flush transmits what is pending, retrying a while, then frees the rest
-// as DropTxFull, so that no mbuf is left behind.
+// flush carries out the last verdicts and transmits what is pending,
+// retrying a while, then frees the rest as DropTxFull, so that no mbuf
+// is left behind.
 func (c *Ctx) flush() {
+	for i := range c.srcs {
+		c.srcs[i].s.setActive(false)
+	}
 	start := time.Now()
 	for try := 0; try < flushTries || time.Since(start) < flushTime; try++ {
-		if c.pending() == 0 && c.drop.Len() == 0 {
+		if c.turn.pending() == 0 {
 			return
 		}
-		c.prepare()
-		c.turn.setRx(c.rx.Array(), 0, 0, 0)
 		runTurn(c.turn)
-		c.settle()
 	}
-	for p, b := range c.tx {
-		for _, m := range b.Pkts() {
-			c.c.Drops[DropTxFull]++
-			if in := c.InputPort(m); in >= 0 {
-				c.c.Ports[in].Forwarded--
-				c.c.Ports[in].Dropped++
-			}
-		}
-		c.pendingBytes[p] = 0
-		b.Free()
-	}
-	for _, b := range c.ringOut {
-		if b != nil {
-			c.dropAll(b.Pkts(), DropTxFull)
-			b.Free()
-		}
-	}
+	dropPending(c.turn)
 }
 
-// dropAll counts pkts, whose fate was not yet counted, as dropped for
-// reason. The caller frees them.
-func (c *Ctx) dropAll(pkts []*mbuf.Mbuf, reason DropReason) {
-	for _, m := range pkts {
-		c.c.Drops[reason]++
-		c.counters(m).Dropped++
+// release frees every mbuf the loop still holds, uncounted (a loop that
+// failed), and the loop's C memory.
+func (c *Ctx) release() {
+	if c.turn != nil {
+		releaseTurn(c.turn)
+		c.turn = nil
 	}
+	c.mem.free()
 }
 
+// counters reads the loop's counters (on the loop's thread, or when it
+// has ended).
+func (c *Ctx) counters() LcoreCounters {
+	l := LcoreCounters{Lcore: c.lcore, Ports: make([]PortCounters, len(c.ports))}
+	c.readInto(&l)
+	return l
+}
+
+func (c *Ctx) readInto(l *LcoreCounters) {
+	c.turn.read(l)
+	l.Injected = c.injected
+}
+
+// publish makes the counters visible to snapshot, without allocating.
 func (c *Ctx) publish() {
 	c.mu.Lock()
-	copy(c.pub.Ports, c.c.Ports)
-	ports := c.pub.Ports
-	c.pub = c.c
-	c.pub.Ports = ports
+	c.readInto(&c.pub)
 	c.mu.Unlock()
 }
 

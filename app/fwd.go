@@ -131,25 +131,31 @@ func NewForwarder(cfg *Config, fc FwdConfig) (Handler, error) {
 	case MacSwap:
 		return func(c *Ctx, pkts []*mbuf.Mbuf) {
 			o := out(c)
+			if o >= 0 {
+				c.SendRest(o) // all but the drops below
+			}
 			for i, m := range pkts {
 				if pkt.SwapMACs(m.Data()) != nil {
 					c.Drop(i, DropMalformed)
-					continue
+				} else if o < 0 {
+					c.Send(i, peerOf(c, m, o))
 				}
-				c.Send(i, peerOf(c, m, o))
 			}
 		}, nil
 	case FiveTupleSwap:
 		return func(c *Ctx, pkts []*mbuf.Mbuf) {
 			o := out(c)
+			if o >= 0 {
+				c.SendRest(o)
+			}
 			var p pkt.Parsed
 			for i, m := range pkts {
 				b := m.Data()
 				if pkt.Parse(b, &p) != nil || pkt.SwapFiveTuple(b, &p) != nil {
 					c.Drop(i, DropMalformed)
-					continue
+				} else if o < 0 {
+					c.Send(i, peerOf(c, m, o))
 				}
-				c.Send(i, peerOf(c, m, o))
 			}
 		}, nil
 	case L2Fwd:
@@ -182,6 +188,9 @@ func NewForwarder(cfg *Config, fc FwdConfig) (Handler, error) {
 		}
 		return func(c *Ctx, pkts []*mbuf.Mbuf) {
 			o := out(c)
+			if o >= 0 {
+				c.SendRest(o)
+			}
 			for i, m := range pkts {
 				b := m.Data()
 				if len(b) < 14 {
@@ -195,7 +204,9 @@ func NewForwarder(cfg *Config, fc FwdConfig) (Handler, error) {
 				}
 				copy(b[0:6], dst[p][:])
 				copy(b[6:12], src[p][:])
-				c.Send(i, p)
+				if o < 0 {
+					c.Send(i, p)
+				}
 			}
 		}, nil
 	}
@@ -203,8 +214,4 @@ func NewForwarder(cfg *Config, fc FwdConfig) (Handler, error) {
 }
 
 // RxOnly is the handler that counts and drops every packet.
-func RxOnly(c *Ctx, pkts []*mbuf.Mbuf) {
-	for i := range pkts {
-		c.Drop(i, DropFiltered)
-	}
-}
+func RxOnly(c *Ctx, pkts []*mbuf.Mbuf) { c.DropAll(DropFiltered) }

@@ -166,11 +166,12 @@ func TestGenerateTurnAllocatesNothing(t *testing.T) {
 		r := &runner{cfg: cfg}
 		require.NoError(t, r.setup())
 		c := r.ctxs[0]
-		allocs := testing.AllocsPerRun(2000, func() { c.source(c); c.txStep() })
+		allocs := testing.AllocsPerRun(2000, func() { c.source(c); c.step(nil) })
 		c.flush()
 		assert.Zero(t, allocs, "rate %d: a generator turn allocates nothing", rate)
-		assert.Positive(t, c.c.Injected, "rate %d: frames were made", rate)
-		assert.Equal(t, c.c.Injected, c.c.Ports[0].TxPackets+c.c.Ports[1].TxPackets)
+		cc := c.counters()
+		assert.Positive(t, cc.Injected, "rate %d: frames were made", rate)
+		assert.Equal(t, cc.Injected, cc.Ports[0].TxPackets+cc.Ports[1].TxPackets)
 		require.NoError(t, r.teardown())
 		assert.Zero(t, r.leaked)
 		g.close()

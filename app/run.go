@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/zcnic/zcnic/eal"
 	"github.com/zcnic/zcnic/mbuf"
@@ -162,15 +163,13 @@ func orDefault(v, d int) int {
 }
 
 func (r *runner) newCtx(l LcoreConfig, txq int) (*Ctx, error) {
-	c := &Ctx{lcore: l.Lcore, ports: r.ports, pool: r.pool, source: r.cfg.Source, rings: r.rings}
-	for _, q := range l.Rx {
-		c.srcs = append(c.srcs, source{q: q, ring: -1})
+	c := &Ctx{lcore: l.Lcore, ports: r.ports, pool: r.pool, source: r.cfg.Source, rings: r.rings, cur: &noSource}
+	nsrc := len(l.Rx) + len(r.cfg.ringsTo(l.Lcore))
+	if nsrc > maxSrc {
+		return nil, cfgErr("lcore %d polls %d queues and rings: at most %d", l.Lcore, nsrc, maxSrc)
 	}
-	c.nq = len(c.srcs)
-	for _, ri := range r.cfg.ringsTo(l.Lcore) {
-		c.srcs = append(c.srcs, source{q: Queue{-1, -1}, ring: ri})
-	}
-	c.cur = source{q: Queue{-1, -1}, ring: -1}
+	t := newTurn(&c.mem, r.cfg.Burst)
+	c.turn = t
 	maxID := 0
 	for _, p := range r.ports {
 		maxID = max(maxID, int(p.ID()))
@@ -181,61 +180,38 @@ func (r *runner) newCtx(l LcoreConfig, txq int) (*Ctx, error) {
 	}
 	for i, p := range r.ports {
 		c.portIdx[p.ID()] = i
+		t.setPortIndex(p.ID(), i)
 	}
-	var err error
-	burst := func(n int) *mbuf.Burst {
-		if err != nil {
-			return nil
-		}
-		var b *mbuf.Burst
-		b, err = mbuf.NewBurst(n)
-		return b
-	}
-	c.rx = burst(r.cfg.Burst)
-	c.drop = burst(r.cfg.Burst)
+	// A tx queue takes a few bursts of every source before it counts
+	// packets as tx_full.
+	txCap := min(max(4*r.cfg.Burst, 2*nsrc*r.cfg.Burst), mbuf.MaxBurst)
 	if !l.NoTx {
-		for range r.ports {
-			c.tx = append(c.tx, burst(min(4*r.cfg.Burst, mbuf.MaxBurst)))
+		for i, p := range r.ports {
+			c.txv = append(c.txv, t.addTx(&c.mem, i, p.ID(), uint16(txq), txCap))
 		}
 	}
-	c.ringOut = make([]*mbuf.Burst, len(r.rings))
+	c.fills = make([]bool, len(r.rings))
 	for i, rc := range r.cfg.Rings {
 		if slices.Contains(rc.From, l.Lcore) {
-			c.ringOut[i] = burst(min(4*r.cfg.Burst, mbuf.MaxBurst))
+			c.fills[i] = true
+			t.addRing(&c.mem, i, r.rings[i].r.Ptr(), txCap)
 		}
 	}
-	if err != nil {
-		c.close()
-		return nil, fmt.Errorf("app: %w", err)
+	t.setNRings(len(r.rings))
+	add := func(src source, in int, id, queue uint16, ring unsafe.Pointer) {
+		src.s, src.pkts, src.v = t.addSrc(&c.mem, in, id, queue, ring)
+		c.srcs = append(c.srcs, src)
 	}
-	c.turn = newTurn()
-	for p, b := range c.tx {
-		c.turn.setTx(p, b.Array(), r.ports[p].ID(), uint16(txq))
+	for _, q := range l.Rx {
+		add(source{q: q, ring: -1}, q.Port, r.ports[q.Port].ID(), uint16(q.Queue), nil)
 	}
-	c.turn.setNTx(len(c.tx))
-	for i, b := range c.ringOut {
-		if b != nil {
-			c.turn.setRing(i, b.Array(), r.rings[i].r.Ptr())
-		}
+	c.nq = len(c.srcs)
+	for _, ri := range r.cfg.ringsTo(l.Lcore) {
+		add(source{q: Queue{-1, -1}, ring: ri}, -1, 0, 0, r.rings[ri].r.Ptr())
 	}
-	c.turn.setNRings(len(c.ringOut))
-	c.pendingBytes = make([]uint64, len(r.ports))
-	c.c = LcoreCounters{Lcore: l.Lcore, Ports: make([]PortCounters, len(r.ports))}
-	c.pub = c.c.clone()
+	t.setDrop(&c.mem)
+	c.pub = c.counters()
 	return c, nil
-}
-
-// close frees the Ctx's C memory and any mbufs its bursts still hold.
-func (c *Ctx) close() {
-	for _, b := range append(append([]*mbuf.Burst{c.rx, c.drop}, c.tx...), c.ringOut...) {
-		if b != nil {
-			b.Close()
-		}
-	}
-	if c.turn != nil {
-		freeTurn(c.turn)
-		c.turn = nil
-	}
 }
 
 func (r *runner) run(ctx context.Context, h Handler) (Result, error) {
@@ -340,7 +316,7 @@ func (r *runner) drainRings() {
 			}
 		}
 		for pr.r.Dequeue(b) > 0 {
-			c.dropAll(b.Pkts(), DropTxFull)
+			c.turn.countDrops(b.Pkts(), DropTxFull)
 			b.Free()
 		}
 		c.publish()
@@ -353,7 +329,7 @@ func (r *runner) drainRings() {
 func (r *runner) teardown() error {
 	var errs []error
 	for _, c := range r.ctxs {
-		c.close()
+		c.release()
 	}
 	for _, pr := range r.rings {
 		pr.r.Drain()
