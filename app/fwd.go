@@ -151,6 +151,12 @@ func NewForwarder(cfg *Config, fc FwdConfig) (Handler, error) {
 			var p pkt.Parsed
 			for i, m := range pkts {
 				b := m.Data()
+				if pkt.SwapFiveTupleFast(b) {
+					if o < 0 {
+						c.Send(i, peerOf(c, m, o))
+					}
+					continue
+				}
 				if pkt.Parse(b, &p) != nil || pkt.SwapFiveTuple(b, &p) != nil {
 					c.Drop(i, DropMalformed)
 				} else if o < 0 {

@@ -77,6 +77,24 @@ func BenchmarkParseSwap(b *testing.B) {
 	}
 }
 
+// BenchmarkSwapFiveTupleFast is BenchmarkParseSwap's work on the fast
+// path.
+func BenchmarkSwapFiveTupleFast(b *testing.B) {
+	for _, name := range []string{"ipv4-udp", "ipv6-tcp"} {
+		bufs := burst(b, name, 32)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if !pkt.SwapFiveTupleFast(bufs[i&31]) {
+					b.Fatal("declined")
+				}
+				i++
+			}
+		})
+	}
+}
+
 func BenchmarkDecrementTTL(b *testing.B) {
 	bufs := burst(b, "ipv4-udp", 32)
 	var p pkt.Parsed

@@ -72,6 +72,32 @@ func TestSwapFiveTuple(t *testing.T) {
 	}
 }
 
+// The fast path takes the common packets, with the general path's
+// result, and declines the rest untouched.
+func TestSwapFiveTupleFast(t *testing.T) {
+	taken := 0
+	for _, s := range samples(t) {
+		t.Run(s.name, func(t *testing.T) {
+			fast := append([]byte(nil), s.b...)
+			slow := append([]byte(nil), s.b...)
+			p := parse(t, slow)
+			require.NoError(t, pkt.SwapFiveTuple(slow, &p))
+			simple := p.VLANs == 0 && p.Flags&(pkt.FlagFragment|pkt.FlagIPOptions) == 0 &&
+				(p.L3Proto == pkt.L3IPv4 || p.L3Proto == pkt.L3IPv6) &&
+				(p.L4Proto == pkt.ProtoUDP || p.L4Proto == pkt.ProtoTCP)
+			ok := pkt.SwapFiveTupleFast(fast)
+			if !ok {
+				assert.Equal(t, s.b, fast, "declined: unchanged")
+				assert.False(t, simple, "a plain UDP/TCP packet takes the fast path")
+				return
+			}
+			taken++
+			assert.Equal(t, slow, fast)
+		})
+	}
+	assert.GreaterOrEqual(t, taken, 4, "IPv4 and IPv6, UDP and TCP")
+}
+
 func TestSwapFiveTupleSpecial(t *testing.T) {
 	// A later fragment: addresses swapped, the bytes where ports would be
 	// are payload and stay.

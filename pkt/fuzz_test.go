@@ -303,6 +303,25 @@ func FuzzSwapFiveTuple(f *testing.F) {
 	})
 }
 
+// SwapFiveTupleFast either does exactly what Parse and SwapFiveTuple do
+// (and Parse accepts the packet), or nothing.
+func FuzzSwapFiveTupleFast(f *testing.F) {
+	seedPackets(f)
+	f.Fuzz(func(t *testing.T, orig []byte) {
+		fast := bytes.Clone(orig)
+		if !pkt.SwapFiveTupleFast(fast) {
+			require.Equal(t, orig, fast, "declined: b unchanged")
+			return
+		}
+		slow := bytes.Clone(orig)
+		var p pkt.Parsed
+		require.NoError(t, pkt.Parse(slow, &p), "taken only for packets Parse accepts")
+		require.NoError(t, pkt.SwapFiveTuple(slow, &p))
+		require.Equal(t, slow, fast)
+		require.True(t, p.L4Len > 0 && (p.L4Proto == pkt.ProtoUDP || p.L4Proto == pkt.ProtoTCP))
+	})
+}
+
 // sourceRouted reports whether the pseudo-header of p uses a final
 // destination other than the IP destination address.
 func sourceRouted(b []byte, p *pkt.Parsed) bool {

@@ -73,6 +73,84 @@ func SwapFiveTuple(b []byte, p *Parsed) error {
 	return nil
 }
 
+// SwapFiveTupleFast is Parse and SwapFiveTuple in one pass, for the
+// packets a forwarder mostly sees: untagged Ethernet, IPv4 (not a
+// fragment) or IPv6 without extension headers, carrying UDP or TCP. For
+// those it turns the packet around, with exactly the result of
+// Parse(b, &p) and SwapFiveTuple(b, &p), and returns true. For any other
+// packet, well-formed or not, it returns false and leaves b unchanged:
+// the caller then takes the general path, which parses everything and
+// says why a packet is malformed.
+//
+// It reads the headers once and checks every bound once, which makes it
+// several times cheaper than the general path (see the benchmarks).
+func SwapFiveTupleFast(b []byte) bool {
+	if len(b) < EthernetLen+IPv4MinLen {
+		return false
+	}
+	var l4 []byte // the transport header and what follows, to the IP end
+	var proto uint8
+	switch binary.BigEndian.Uint16(b[12:14]) {
+	case EtherTypeIPv4:
+		ip := b[EthernetLen:]
+		hl := int(ip[0]&0x0f) * 4
+		total := int(binary.BigEndian.Uint16(ip[2:4]))
+		if ip[0]>>4 != 4 || hl < IPv4MinLen || total < hl || total > len(ip) ||
+			binary.BigEndian.Uint16(ip[6:8])&ipv4FragMask != 0 {
+			return false
+		}
+		l4, proto = ip[hl:total], ip[9]
+	case EtherTypeIPv6:
+		if len(b) < EthernetLen+IPv6Len {
+			return false
+		}
+		ip := b[EthernetLen:]
+		end := IPv6Len + int(binary.BigEndian.Uint16(ip[4:6]))
+		if ip[0]>>4 != 6 || end > len(ip) {
+			return false
+		}
+		l4, proto = ip[IPv6Len:end], ip[6]
+	default:
+		return false
+	}
+	switch proto {
+	case ProtoUDP:
+		if len(l4) < UDPLen {
+			return false
+		}
+		if ul := int(binary.BigEndian.Uint16(l4[4:6])); ul < UDPLen || ul > len(l4) {
+			return false
+		}
+	case ProtoTCP:
+		if len(l4) < TCPMinLen {
+			return false
+		}
+		if n := int(l4[12]>>4) * 4; n < TCPMinLen || n > len(l4) {
+			return false
+		}
+	default:
+		return false
+	}
+	swapMACs(b[:12])
+	ip := b[EthernetLen:]
+	if ip[0]>>4 == 4 {
+		a := ip[ipv4SrcOff : ipv4SrcOff+8]
+		v := binary.BigEndian.Uint64(a)
+		binary.BigEndian.PutUint64(a, v<<32|v>>32)
+	} else {
+		a := ip[ipv6SrcOff : ipv6SrcOff+32]
+		s0, s1 := binary.BigEndian.Uint64(a[0:8]), binary.BigEndian.Uint64(a[8:16])
+		d0, d1 := binary.BigEndian.Uint64(a[16:24]), binary.BigEndian.Uint64(a[24:32])
+		binary.BigEndian.PutUint64(a[0:8], d0)
+		binary.BigEndian.PutUint64(a[8:16], d1)
+		binary.BigEndian.PutUint64(a[16:24], s0)
+		binary.BigEndian.PutUint64(a[24:32], s1)
+	}
+	v := binary.BigEndian.Uint32(l4[0:4])
+	binary.BigEndian.PutUint32(l4[0:4], v<<16|v>>16)
+	return true
+}
+
 // DecrementTTL decrements the IPv4 TTL, updating the header checksum
 // incrementally (RFC 1624), or the IPv6 hop limit of the parsed packet b, as
 // a router does before forwarding. It reports whether the packet may be
