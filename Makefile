@@ -2,7 +2,7 @@
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 
-.PHONY: all setup build cli run test vet clean bench-io
+.PHONY: all setup build cli run test vet clean bench bench-quick bench-io container-test
 
 all: build
 
@@ -30,9 +30,23 @@ vet:
 test: setup
 	bash ci/test.sh
 
+## bench: setup, then zcnic fwd vs dpdk-testpmd, S1-S4, 5 rounds (about 9 minutes; results in out/bench)
+bench: setup cli
+	$(GO) build -o bin/zcnic-bench ./bench/cmd/zcnic-bench
+	./bin/zcnic-bench --zcnic bin/zcnic --out out/bench
+
+## bench-quick: the same, 2 short rounds (under 3 minutes; results in out/bench-quick)
+bench-quick: setup cli
+	$(GO) build -o bin/zcnic-bench ./bench/cmd/zcnic-bench
+	./bin/zcnic-bench --quick --zcnic bin/zcnic --out out/bench-quick
+
 ## bench-io: zcnic vs dpdk-testpmd, io forwarding on a net_null pair, side by side
 bench-io: setup
 	bash bench/io-vs-testpmd.sh
+
+## container-test: build docker/ images with podman, run the tests and the demo inside, with and without hugepages (root; slow)
+container-test:
+	bash ci/container-test.sh
 
 ## clean: drop build outputs and cached test results
 clean:

@@ -37,7 +37,18 @@ type common struct {
 	noHuge        bool
 	logLevel      string
 	metricsAddr   string
+	statsFormat   string // "text" or "json"
+	poolSize      int    // mbufs; 0 sizes the pool from the ports and lcores
+	poolCache     int    // per-lcore mempool cache
+	rxd, txd      int    // descriptors per queue; 0 for the default
 }
+
+// Limits of the pool and descriptor flags.
+const (
+	maxPoolCache = 512 // RTE_MEMPOOL_CACHE_MAX_SIZE
+	maxPoolSize  = 1<<26 - 1
+	maxDesc      = 32768
+)
 
 // newFlags makes a command's FlagSet; summary and usage head its
 // --help. With c it has the device flags; with runs as well, the flags
@@ -61,14 +72,19 @@ func newFlags(e *env, name, usage, summary string, c *common, runs bool) *flag.F
 	fs.BoolVar(&c.json, "json", false, "print the summary as JSON on stdout")
 	fs.BoolVar(&c.noHuge, "no-huge", false, "run without hugepages (EAL --no-huge; virtual devices only)")
 	fs.StringVar(&c.logLevel, "log-level", "error", "EAL log level: error, warning, notice, info, debug")
-	c.burst = 32
+	c.burst, c.poolCache = 32, 256
 	if !runs {
 		return fs
 	}
 	fs.IntVar(&c.burst, "burst", 32, "receive burst size (1-512)")
 	fs.DurationVar(&c.duration, "duration", 0, "stop after this long, like 10s (default: until Ctrl-C)")
 	fs.DurationVar(&c.statsInterval, "stats-interval", time.Second, "print a stats line this often (0: none)")
+	fs.StringVar(&c.statsFormat, "stats-format", "text", "format of the live stats lines on stderr: text, or json (one JSON object a line, for scripts)")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at `ADDR` (HOST:PORT; a bare :PORT binds to 127.0.0.1); off when empty")
+	fs.IntVar(&c.poolSize, "pool-size", 0, "mbufs in the pool, like 8191 (DPDK likes 2^n-1; 0: sized from the descriptors, lcores and bursts)")
+	fs.IntVar(&c.poolCache, "pool-cache", 256, "per-lcore cache of the mbuf pool (1-512), as dpdk-testpmd's --mbcache")
+	fs.IntVar(&c.rxd, "rxd", 0, "receive descriptors per queue, as dpdk-testpmd's --rxd (0: 512)")
+	fs.IntVar(&c.txd, "txd", 0, "transmit descriptors per queue, as dpdk-testpmd's --txd (0: 512)")
 	return fs
 }
 
@@ -117,7 +133,36 @@ func (c *common) devices() ([]string, error) {
 	if c.duration < 0 || c.statsInterval < 0 {
 		return nil, usagef("--duration and --stats-interval may not be negative")
 	}
+	if err := c.checkTuning(); err != nil {
+		return nil, err
+	}
 	return names, nil
+}
+
+// checkTuning checks the stats format, pool and descriptor flags.
+func (c *common) checkTuning() error {
+	if c.statsFormat != "" && c.statsFormat != "text" && c.statsFormat != "json" {
+		return usagef("--stats-format %q: must be text or json", c.statsFormat)
+	}
+	if c.poolCache < 1 || c.poolCache > maxPoolCache {
+		return usagef("--pool-cache %d: must be 1 to %d", c.poolCache, maxPoolCache)
+	}
+	if c.poolSize < 0 || c.poolSize > maxPoolSize {
+		return usagef("--pool-size %d: must be 0 (automatic) to %d", c.poolSize, maxPoolSize)
+	}
+	// DPDK refuses a pool smaller than 1.5 times its cache.
+	if c.poolSize > 0 && c.poolSize < c.poolCache*3/2 {
+		return usagef("--pool-size %d: must be at least 1.5 times --pool-cache (%d), that is %d", c.poolSize, c.poolCache, c.poolCache*3/2)
+	}
+	for _, d := range []struct {
+		flag string
+		v    int
+	}{{"--rxd", c.rxd}, {"--txd", c.txd}} {
+		if d.v < 0 || d.v > maxDesc {
+			return usagef("%s %d: must be 0 (default) to %d", d.flag, d.v, maxDesc)
+		}
+	}
+	return nil
 }
 
 // reason is the Reason of an eal.ConfigError, or the error's text.
@@ -245,9 +290,9 @@ func signalContext() (context.Context, context.CancelFunc) {
 
 // appConfig is the runner config for the named ports.
 func (c *common) appConfig(devices []string) app.Config {
-	cfg := app.Config{Burst: c.burst, Name: "zc" + c.cmd}
+	cfg := app.Config{Burst: c.burst, Name: "zc" + c.cmd, PoolSize: c.poolSize, PoolCache: c.poolCache}
 	for _, d := range devices {
-		cfg.Ports = append(cfg.Ports, app.PortConfig{Device: d})
+		cfg.Ports = append(cfg.Ports, app.PortConfig{Device: d, RxDesc: c.rxd, TxDesc: c.txd})
 	}
 	return cfg
 }

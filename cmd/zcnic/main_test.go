@@ -144,7 +144,8 @@ func TestHelp(t *testing.T) {
 		assert.Empty(t, r.stderr, "zcnic %s --help", c.name)
 	}
 	r = zcnic(t, 10*time.Second, "fwd", "--help")
-	for _, f := range []string{"-vdev", "-pci", "-lcores", "-burst", "-duration", "-stats-interval", "-json", "-no-huge", "-mode", "-peers", "-metrics-addr"} {
+	for _, f := range []string{"-vdev", "-pci", "-lcores", "-burst", "-duration", "-stats-interval", "-json", "-no-huge", "-mode", "-peers", "-metrics-addr",
+		"-stats-format", "-pool-size", "-pool-cache", "-rxd", "-txd"} {
 		assert.Regexp(t, `(?m)^  `+f+`\b`, r.stdout, "fwd --help documents %s", f)
 	}
 }
@@ -173,6 +174,13 @@ func TestBadInput(t *testing.T) {
 		{"stray argument", []string{"rxonly", "--vdev", "net_null0", "now"}, `unexpected argument "now"`},
 		{"gen frame size", []string{"gen", "--vdev", "net_null0", "--size", "20"}, "--size 20"},
 		{"capture without file", []string{"capture", "--vdev", "net_null0"}, "no output file: give -w FILE"},
+		{"bad stats format", []string{"fwd", "--vdev", "net_null0", "--stats-format", "xml"}, `--stats-format "xml": must be text or json`},
+		{"pool cache zero", []string{"fwd", "--vdev", "net_null0", "--pool-cache", "0"}, "--pool-cache 0: must be 1 to 512"},
+		{"pool cache too big", []string{"rxonly", "--vdev", "net_null0", "--pool-cache", "513"}, "--pool-cache 513: must be 1 to 512"},
+		{"pool size negative", []string{"fwd", "--vdev", "net_null0", "--pool-size", "-1"}, "--pool-size -1: must be 0 (automatic) to"},
+		{"pool smaller than cache", []string{"fwd", "--vdev", "net_null0", "--pool-size", "300"}, "--pool-size 300: must be at least 1.5 times --pool-cache (256), that is 384"},
+		{"rxd too big", []string{"fwd", "--vdev", "net_null0", "--rxd", "40000"}, "--rxd 40000: must be 0 (default) to 32768"},
+		{"txd negative", []string{"gen", "--vdev", "net_null0", "--txd", "-2"}, "--txd -2: must be 0 (default) to 32768"},
 		{"reserve without count", []string{"hugepages", "reserve", "--size", "2M"}, "--count N is required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -482,4 +490,82 @@ func TestNoHugepagesFallsBack(t *testing.T) {
 	require.Len(t, lines, 1, "stderr: %s", r.stderr)
 	assert.Contains(t, lines[0], "zcnic: WARNING: FALLING BACK TO --no-huge")
 	assert.Contains(t, lines[0], "no hugetlbfs mounted")
+}
+
+// statsLines are the --stats-format json lines of stderr.
+func statsLines(t *testing.T, stderr string) []statsLine {
+	t.Helper()
+	var ls []statsLine
+	for _, line := range strings.Split(stderr, "\n") {
+		if !strings.HasPrefix(line, "{") {
+			continue
+		}
+		var l statsLine
+		require.NoError(t, json.Unmarshal([]byte(line), &l), "line %q", line)
+		ls = append(ls, l)
+	}
+	return ls
+}
+
+// The pool and descriptor flags reach the runner, and --stats-format
+// json prints one JSON object a line whose rates add up to the counters.
+func TestFwdTuningAndJSONStats(t *testing.T) {
+	r := zcnic(t, 20*time.Second, "fwd", "--mode", "io", "--lcores", "0,1", "--duration", "1500ms", "--json",
+		"--stats-interval", "250ms", "--stats-format", "json", "--pool-size", "8191", "--pool-cache", "128", "--rxd", "1024", "--txd", "256",
+		"--vdev", "net_null0", "--vdev", "net_null1")
+	s := runJSON(t, r)
+	checkSums(t, s)
+	assert.Equal(t, 8191, s.PoolSize, "--pool-size sets the pool")
+	assert.NotRegexp(t, `(?m)^\[\s*\d`, r.stderr, "no text stats lines")
+	ls := statsLines(t, r.stderr)
+	require.GreaterOrEqual(t, len(ls), 4, "a line every 250 ms: %s", r.stderr)
+	var prev statsLine
+	for i, l := range ls {
+		require.Len(t, l.Ports, 2, "line %d", i)
+		assert.InDelta(t, 0.25, l.IntervalSeconds, 0.2, "line %d", i)
+		assert.InDelta(t, l.ElapsedSeconds-prev.ElapsedSeconds, l.IntervalSeconds, 1e-6, "line %d", i)
+		for p, lp := range l.Ports {
+			assert.Equal(t, p, lp.Port)
+			var before uint64
+			if i > 0 {
+				before = prev.Ports[p].TxPackets
+			}
+			assert.GreaterOrEqual(t, lp.TxPackets, before, "line %d port %d: counters since the start", i, p)
+			assert.InDelta(t, float64(lp.TxPackets-before)/l.IntervalSeconds, lp.TxPps, 1, "line %d port %d: tx_pps is over the interval", i, p)
+			assert.Positive(t, lp.TxPps, "line %d port %d: traffic", i, p)
+		}
+		prev = l
+	}
+	require.NotNil(t, s.GoRuntime, "the summary reports the Go runtime window")
+	assert.InDelta(t, 1.3, s.GoRuntime.WindowSeconds, 0.2)
+	assert.Positive(t, s.GoRuntime.Bursts)
+}
+
+// Zero-copy discipline: with no stats lines to print, nothing in the
+// process allocates on the Go heap while the loops forward, so no GC
+// runs; the summary says so in JSON and text.
+func TestFwdAllocatesNothing(t *testing.T) {
+	for _, mode := range []string{"io", "macswap"} {
+		r := zcnic(t, 20*time.Second, "fwd", "--mode", mode, "--lcores", "0,1", "--duration", "2s", "--json", "--stats-interval", "0",
+			"--vdev", "net_null0", "--vdev", "net_null1")
+		s := runJSON(t, r)
+		checkSums(t, s)
+		g := s.GoRuntime
+		require.NotNil(t, g, mode)
+		assert.InDelta(t, 1.8, g.WindowSeconds, 0.2, mode)
+		assert.Greater(t, g.Bursts, uint64(10000), "%s: the loops ran", mode)
+		if g.NewThreads > 0 {
+			// On a loaded machine the Go scheduler may start an OS
+			// thread (runtime.allocm: its m, g0, signal g and profiling
+			// stacks, 7 heap objects). Nothing else may allocate.
+			assert.LessOrEqual(t, g.HeapAllocs, uint64(10*g.NewThreads), "%s: heap allocations while forwarding, with %d new threads", mode, g.NewThreads)
+		} else {
+			assert.Zero(t, g.HeapAllocs, "%s: heap allocations while forwarding", mode)
+		}
+		assert.Zero(t, g.GCCycles, "%s: GC cycles while forwarding", mode)
+		assert.Less(t, g.AllocsPerBurst, 1e-4, mode)
+	}
+	r := zcnic(t, 20*time.Second, "fwd", "--lcores", "0,1", "--duration", "500ms", "--stats-interval", "0", "--vdev", "net_null0", "--vdev", "net_null1")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Regexp(t, `(?m)^go runtime over 0\.\d\d s of running loops: \d+ heap allocations \(\d+ bytes\), 0 GC cycles; 0\.000 allocations per burst \(\d+ bursts\)$`, r.stdout)
 }

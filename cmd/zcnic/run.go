@@ -45,16 +45,53 @@ func (c *common) execute(e *env, devices []string, b body) error {
 		return stopEAL(err)
 	}
 	cfg := c.appConfig(devices)
-	if c.duration > 0 {
-		d := c.duration
-		cfg.OnReady = func([]*port.Port) error { // count from when the loops start
-			time.AfterFunc(d, cancel)
-			return nil
-		}
+	// The app stops on runCtx, cancelled by the watcher once it has
+	// closed the Go runtime window: at --duration (counted from when the
+	// loops start) or on a signal.
+	runCtx, stopRun := context.WithCancel(context.Background())
+	defer stopRun()
+	rt := newRTWindow()
+	cfg.OnReady = func([]*port.Port) error {
+		go c.watch(ctx, rt, stopRun)
+		return nil
 	}
 	rep.hook(&cfg)
-	s, err := b(ctx, cfg, rep)
+	s, err := b(runCtx, cfg, rep)
+	rt.abandon() // if the run ended on its own, teardown is not the loops' work
+	var busy uint64
+	for _, l := range s.Lcores {
+		busy += l.BusyPolls
+	}
+	s.GoRuntime = rt.result(busy, s.ElapsedSeconds)
 	return stopEAL(rep.finish(s, err))
+}
+
+// watch runs from when the ports start: it opens the Go runtime window
+// rtSettle later, then waits for --duration or ctx (a signal), closes
+// the window and stops the run. The waits that span the window began
+// before it, so that nothing here allocates inside it (a goroutine that
+// blocks on a channel may need a new sudog; one blocked already does not).
+func (c *common) watch(ctx context.Context, rt *rtWindow, stop context.CancelFunc) {
+	defer stop()
+	var until <-chan time.Time
+	if c.duration > 0 {
+		t := time.NewTimer(c.duration)
+		defer t.Stop()
+		until = t.C
+	}
+	settle := rtSettle
+	if c.duration > 0 {
+		settle = min(settle, c.duration/10)
+	}
+	go func() {
+		time.Sleep(settle) // the goroutine's timer is made here, before the window
+		rt.begin()
+	}()
+	select {
+	case <-until:
+	case <-ctx.Done():
+	}
+	rt.finish()
 }
 
 // checkProbed checks that every device became a port: EAL goes on when

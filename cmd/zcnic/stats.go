@@ -39,7 +39,11 @@ func (r *reporter) hook(cfg *app.Config) {
 			return
 		}
 		lastLine = s.Elapsed
-		fmt.Fprintln(r.e.stderr, r.line(s))
+		if r.c.statsFormat == "json" {
+			fmt.Fprintln(r.e.stderr, r.jsonLine(s))
+		} else {
+			fmt.Fprintln(r.e.stderr, r.line(s))
+		}
 		r.prev = s
 	}
 }
@@ -71,6 +75,52 @@ func (r *reporter) line(s app.Snapshot) string {
 	return b.String()
 }
 
+// statsLine is one live stats line with --stats-format json: counters
+// since the start, and rates over the interval since the last line.
+type statsLine struct {
+	ElapsedSeconds  float64         `json:"elapsed_seconds"`
+	IntervalSeconds float64         `json:"interval_seconds"`
+	Ports           []statsLinePort `json:"ports"`
+	Dropped         uint64          `json:"dropped"`
+	PoolInUse       int             `json:"pool_in_use"`
+}
+
+type statsLinePort struct {
+	Port      int     `json:"port"`
+	RxPackets uint64  `json:"rx_packets"`
+	RxBytes   uint64  `json:"rx_bytes"`
+	TxPackets uint64  `json:"tx_packets"`
+	TxBytes   uint64  `json:"tx_bytes"`
+	Dropped   uint64  `json:"dropped"`
+	RxPps     float64 `json:"rx_pps"`
+	TxPps     float64 `json:"tx_pps"`
+	RxBps     float64 `json:"rx_bps"`
+	TxBps     float64 `json:"tx_bps"`
+}
+
+// jsonLine is the line of --stats-format json: one JSON object.
+func (r *reporter) jsonLine(s app.Snapshot) string {
+	dt := (s.Elapsed - r.prev.Elapsed).Seconds()
+	if dt <= 0 {
+		dt = 1
+	}
+	l := statsLine{ElapsedSeconds: s.Elapsed.Seconds(), IntervalSeconds: dt, Ports: []statsLinePort{}, PoolInUse: s.PoolInUse}
+	for i, p := range s.Ports {
+		var q app.PortCounters
+		if i < len(r.prev.Ports) {
+			q = r.prev.Ports[i]
+		}
+		l.Dropped += p.Dropped
+		l.Ports = append(l.Ports, statsLinePort{
+			Port: i, RxPackets: p.RxPackets, RxBytes: p.RxBytes, TxPackets: p.TxPackets, TxBytes: p.TxBytes, Dropped: p.Dropped,
+			RxPps: float64(p.RxPackets-q.RxPackets) / dt, TxPps: float64(p.TxPackets-q.TxPackets) / dt,
+			RxBps: float64(p.RxBytes-q.RxBytes) * 8 / dt, TxBps: float64(p.TxBytes-q.TxBytes) * 8 / dt,
+		})
+	}
+	b, _ := json.Marshal(l) // plain numbers and slices: cannot fail
+	return string(b)
+}
+
 func mpps(n uint64, secs float64) float64 { return float64(n) / secs / 1e6 }
 func gbps(n uint64, secs float64) float64 { return float64(n) * 8 / secs / 1e9 }
 
@@ -85,6 +135,7 @@ type summary struct {
 	PoolSize       int               `json:"pool_size"`
 	Leaked         int               `json:"leaked_mbufs"`
 	Captured       *uint64           `json:"captured,omitempty"`
+	GoRuntime      *goRuntime        `json:"go_runtime,omitempty"`
 	Output         string            `json:"output,omitempty"`
 	Error          string            `json:"error,omitempty"`
 }
@@ -184,6 +235,13 @@ func (r *reporter) print(s summary) error {
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "mbuf pool: %d mbufs, %d not returned at the end\n", s.PoolSize, s.Leaked)
+	if g := s.GoRuntime; g != nil {
+		fmt.Fprintf(w, "go runtime over %.2f s of running loops: %d heap allocations (%d bytes), %d GC cycles; %.3f allocations per burst (%d bursts)\n",
+			g.WindowSeconds, g.HeapAllocs, g.HeapAllocBytes, g.GCCycles, g.AllocsPerBurst, g.Bursts)
+		if g.NewThreads > 0 {
+			fmt.Fprintf(w, "go runtime: it started %d OS threads meanwhile (each one's m is a heap allocation)\n", g.NewThreads)
+		}
+	}
 	if s.Captured != nil {
 		fmt.Fprintf(w, "captured: %d packets\n", *s.Captured)
 	}

@@ -1,0 +1,115 @@
+// Command zcnic-bench runs zcnic's benchmark against dpdk-testpmd (issue
+// 6): the same scenarios, EAL settings, forwarding lcore, burst, mempool
+// and descriptors for both, alternating, several rounds.
+//
+//	S1  net_null pair, io forwarding
+//	S2  net_null pair, macswap
+//	S3  net_pcap (infinite_rx) replaying bench/testdata/mixed.pcap -> 5tswap -> net_null
+//	S4  two network namespaces joined over two net_tap ports (io); iperf3 TCP
+//
+// It prints the Markdown table of medians and ratios, writes
+// results.json, results.md and chart.png into --out, and prints as its
+// last line "ratios S1=… S2=… S3=… S4=…". It also runs zcnic alone for
+// 10 s with no stats lines and prints its Go heap allocations per burst
+// and GC cycles (zero-copy discipline).
+//
+//	make bench          # 5 rounds (about 9 minutes)
+//	make bench-quick    # 2 short rounds (under 3 minutes)
+//	zcnic-bench --zcnic bin/zcnic --scenarios S1,S3 --rounds 3
+//
+// It needs root (hugepages, network namespaces), dpdk-testpmd, iperf3
+// and a built zcnic (make cli).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/zcnic/zcnic/bench"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	quick := false
+	for _, a := range args {
+		if a == "--quick" || a == "-quick" || a == "--quick=true" || a == "-quick=true" {
+			quick = true
+		}
+	}
+	cfg := bench.DefaultConfig(quick)
+	cfg.Log = stderr
+	fs := flag.NewFlagSet("zcnic-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Bool("quick", false, "short mode: 2 rounds of 2+3 s, iperf3 for 3 s (the defaults below are the full run's)")
+	fs.StringVar(&cfg.Zcnic, "zcnic", cfg.Zcnic, "the zcnic binary (make cli builds bin/zcnic)")
+	fs.StringVar(&cfg.Testpmd, "testpmd", cfg.Testpmd, "dpdk-testpmd")
+	fs.StringVar(&cfg.Out, "out", cfg.Out, "results directory: results.json, results.md, chart.png, logs/")
+	fs.StringVar(&cfg.Pcap, "pcap", cfg.Pcap, "S3's input pcap")
+	scen := fs.String("scenarios", "", "scenarios to run, like S1,S3 (default: all)")
+	fs.IntVar(&cfg.Rounds, "rounds", cfg.Rounds, "rounds; each runs both programs, in alternating order")
+	fs.IntVar(&cfg.Warmup, "warmup", cfg.Warmup, "seconds dropped at the start of each run")
+	fs.IntVar(&cfg.Measure, "measure", cfg.Measure, "seconds measured after the warm-up (the median of per-second samples)")
+	fs.IntVar(&cfg.IperfSeconds, "iperf-time", cfg.IperfSeconds, "seconds iperf3 measures in S4 (after 1 s omitted)")
+	fs.IntVar(&cfg.ZeroCopySeconds, "zero-copy-time", cfg.ZeroCopySeconds, "seconds of the zero-copy (allocations, GC) run; 0 skips it")
+	fs.IntVar(&cfg.Burst, "burst", cfg.Burst, "burst size, both programs")
+	fs.IntVar(&cfg.PoolSize, "pool-size", cfg.PoolSize, "mbufs in the pool, both programs (testpmd --total-num-mbufs)")
+	fs.IntVar(&cfg.PoolCache, "pool-cache", cfg.PoolCache, "mempool cache, both programs (testpmd --mbcache)")
+	fs.IntVar(&cfg.RxDesc, "rxd", cfg.RxDesc, "rx descriptors per queue, both programs")
+	fs.IntVar(&cfg.TxDesc, "txd", cfg.TxDesc, "tx descriptors per queue, both programs")
+	fs.IntVar(&cfg.MainLcore, "main-lcore", cfg.MainLcore, "EAL main lcore, both programs")
+	fs.IntVar(&cfg.FwdLcore, "fwd-lcore", cfg.FwdLcore, "the forwarding lcore, both programs")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "zcnic-bench: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if *scen != "" {
+		cfg.Only = strings.Split(strings.ToUpper(*scen), ",")
+	}
+	if _, err := os.Stat(cfg.Zcnic); err != nil {
+		fmt.Fprintf(stderr, "zcnic-bench: %v (build it with make cli)\n", err)
+		return 2
+	}
+	if _, err := exec.LookPath(cfg.Testpmd); err != nil {
+		fmt.Fprintf(stderr, "zcnic-bench: %v (make setup installs DPDK's dpdk-testpmd)\n", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if m := bench.DescribeMachine(ctx, cfg.Zcnic, cfg.Testpmd); !m.Hugepages {
+		fmt.Fprintln(stderr, "zcnic-bench: WARNING: NO HUGEPAGES READY: both programs run EAL with --no-huge (slower; make setup reserves them)")
+		cfg.NoHuge = true
+	}
+	res, err := bench.Run(ctx, cfg)
+	if res == nil {
+		fmt.Fprintf(stderr, "zcnic-bench: %v\n", err)
+		return 1
+	}
+	code := 0
+	if err != nil {
+		fmt.Fprintf(stderr, "zcnic-bench: %v\n", err)
+		code = 1
+	}
+	fmt.Fprintf(stderr, "zcnic-bench: wrote %s/results.json, results.md, chart.png and logs/ (%.0f s)\n", cfg.Out, res.WallSeconds)
+	fmt.Fprintln(stdout)
+	fmt.Fprint(stdout, res.Markdown())
+	fmt.Fprintln(stdout)
+	fmt.Fprintln(stdout, res.RatiosLine())
+	return code
+}

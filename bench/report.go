@@ -1,0 +1,203 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Results is everything a benchmark run found; it is written as
+// results.json.
+type Results struct {
+	Machine   Machine          `json:"machine"`
+	Settings  Settings         `json:"settings"`
+	Scenarios []ScenarioResult `json:"scenarios"`
+	ZeroCopy  *ZeroCopy        `json:"zero_copy,omitempty"`
+	// WallSeconds is how long the whole run took.
+	WallSeconds float64 `json:"wall_seconds"`
+}
+
+// Settings are what both programs were run with.
+type Settings struct {
+	Quick           bool     `json:"quick"`
+	Rounds          int      `json:"rounds"`
+	WarmupSeconds   int      `json:"warmup_seconds"`
+	MeasureSeconds  int      `json:"measure_seconds"`
+	IperfSeconds    int      `json:"iperf_seconds"`
+	Lcores          string   `json:"lcores"`
+	ForwardingLcore int      `json:"forwarding_lcore"`
+	Burst           int      `json:"burst"`
+	PoolSize        int      `json:"pool_size"`
+	PoolCache       int      `json:"pool_cache"`
+	RxDesc          int      `json:"rxd"`
+	TxDesc          int      `json:"txd"`
+	NoHuge          bool     `json:"no_huge"`
+	EAL             []string `json:"eal"`
+	Metric          string   `json:"metric"`
+}
+
+// RunResult is one run of one program in one round.
+type RunResult struct {
+	Round   int       `json:"round"`
+	Program string    `json:"program"` // "testpmd" or "zcnic"
+	Value   float64   `json:"value"`   // in the scenario's unit; NaN-free: 0 when Error
+	Samples []float64 `json:"samples_pps,omitempty"`
+	// GoRuntime is zcnic's report of its loops' allocations.
+	GoRuntime *GoRuntime `json:"go_runtime,omitempty"`
+	Log       string     `json:"log,omitempty"`
+	Error     string     `json:"error,omitempty"`
+}
+
+// ScenarioResult is one scenario's runs and medians.
+type ScenarioResult struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Unit    string `json:"unit"`
+	Testpmd Stat   `json:"testpmd"`
+	Zcnic   Stat   `json:"zcnic"`
+	// Ratio is zcnic's median over testpmd's; null when either is missing.
+	Ratio *float64    `json:"ratio"`
+	Runs  []RunResult `json:"runs"`
+}
+
+// Stat is one program's values over the rounds, and their median.
+type Stat struct {
+	Rounds []float64 `json:"rounds"`
+	Median *float64  `json:"median"`
+}
+
+func ptr(v float64) *float64 {
+	if math.IsNaN(v) {
+		return nil
+	}
+	return &v
+}
+
+// Summarize fills the medians and the ratio from the runs.
+func (s *ScenarioResult) Summarize() {
+	s.Testpmd, s.Zcnic = Stat{Rounds: []float64{}}, Stat{Rounds: []float64{}}
+	for _, r := range s.Runs {
+		if r.Error != "" {
+			continue
+		}
+		if r.Program == "zcnic" {
+			s.Zcnic.Rounds = append(s.Zcnic.Rounds, r.Value)
+		} else {
+			s.Testpmd.Rounds = append(s.Testpmd.Rounds, r.Value)
+		}
+	}
+	t, z := Median(s.Testpmd.Rounds), Median(s.Zcnic.Rounds)
+	s.Testpmd.Median, s.Zcnic.Median = ptr(t), ptr(z)
+	s.Ratio = ptr(Ratio(z, t))
+}
+
+// ZeroCopy is the proof of zero-copy discipline: a zcnic forwarding
+// run with no stats lines, whose Go runtime counted no heap allocation
+// and no GC cycle, and what the measured runs (stats lines every
+// second) counted.
+type ZeroCopy struct {
+	Scenario string     `json:"scenario"`
+	Mode     string     `json:"mode"`
+	Seconds  int        `json:"seconds"`
+	Run      *GoRuntime `json:"go_runtime,omitempty"`
+	Error    string     `json:"error,omitempty"`
+	// Of the measured zcnic runs (which print a JSON stats line a
+	// second): how many reported, their heap allocations and GC cycles
+	// summed, and the highest allocations per burst.
+	MeasuredRuns           int     `json:"measured_runs"`
+	MeasuredHeapAllocs     uint64  `json:"measured_heap_allocs"`
+	MeasuredGCCycles       uint64  `json:"measured_gc_cycles"`
+	MeasuredMaxAllocsBurst float64 `json:"measured_max_allocs_per_burst"`
+	MeasuredSeconds        float64 `json:"measured_seconds"`
+}
+
+// Lines says what the zero-copy run found, in two lines.
+func (z *ZeroCopy) Lines() []string {
+	var l []string
+	if z.Run != nil {
+		g := z.Run
+		threads := ""
+		if g.NewThreads > 0 {
+			threads = fmt.Sprintf("; the Go scheduler started %d OS threads meanwhile, whose m structs are heap objects", g.NewThreads)
+		}
+		l = append(l, fmt.Sprintf("zero-copy: allocs/burst=%.3f gc_cycles=%d (zcnic fwd %s %s, %d s, stats lines off: %d heap allocations, %d bytes over %.1f s, %d bursts%s)",
+			g.AllocsPerBurst, g.GCCycles, z.Scenario, z.Mode, z.Seconds, g.HeapAllocs, g.HeapAllocBytes, g.WindowSeconds, g.Bursts, threads))
+	} else {
+		l = append(l, fmt.Sprintf("zero-copy: no result (zcnic fwd %s %s): %s", z.Scenario, z.Mode, z.Error))
+	}
+	if z.MeasuredRuns > 0 {
+		l = append(l, fmt.Sprintf("measured zcnic runs (which print a JSON stats line a second, about 70 heap allocations a line): %d runs, %.0f s in all: %d heap allocations, gc_cycles=%d, allocs/burst at most %.6f",
+			z.MeasuredRuns, z.MeasuredSeconds, z.MeasuredHeapAllocs, z.MeasuredGCCycles, z.MeasuredMaxAllocsBurst))
+	}
+	return l
+}
+
+// fmtNum formats a median or ratio, "n/a" when missing.
+func fmtNum(v *float64, prec int) string {
+	if v == nil {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.*f", prec, *v)
+}
+
+func fmtList(xs []float64, prec int) string {
+	if len(xs) == 0 {
+		return "-"
+	}
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = fmt.Sprintf("%.*f", prec, x)
+	}
+	return strings.Join(s, ", ")
+}
+
+// Markdown is the results table, then the zero-copy lines and the
+// machine, as Markdown.
+func (r *Results) Markdown() string {
+	var b strings.Builder
+	b.WriteString("| scenario | testpmd (median) | zcnic (median) | unit | zcnic/testpmd | testpmd rounds | zcnic rounds |\n")
+	b.WriteString("|---|---:|---:|---|---:|---|---|\n")
+	for _, s := range r.Scenarios {
+		fmt.Fprintf(&b, "| %s: %s | %s | %s | %s | %s | %s | %s |\n", s.ID, s.Title,
+			fmtNum(s.Testpmd.Median, 2), fmtNum(s.Zcnic.Median, 2), s.Unit, fmtNum(s.Ratio, 3),
+			fmtList(s.Testpmd.Rounds, 2), fmtList(s.Zcnic.Rounds, 2))
+	}
+	if r.ZeroCopy != nil {
+		for _, l := range r.ZeroCopy.Lines() {
+			b.WriteString("\n" + l + "\n")
+		}
+	}
+	m, st := r.Machine, r.Settings
+	fmt.Fprintf(&b, "\n%s; %d CPUs; Linux %s; DPDK %s; %s; load average %s at the start; %s.\n", m.CPU, m.CPUs, m.Kernel, m.DPDK, m.Go, m.LoadAvg, m.Date)
+	fmt.Fprintf(&b, "\nBoth programs: EAL `%s`, forwarding lcore %d, burst %d, %d mbufs (cache %d), %d rx / %d tx descriptors; %d rounds, alternating; Mpps: %s.\n",
+		strings.Join(st.EAL, " "), st.ForwardingLcore, st.Burst, st.PoolSize, st.PoolCache, st.RxDesc, st.TxDesc, st.Rounds, st.Metric)
+	return b.String()
+}
+
+// RatiosLine is the last line a run prints: "ratios S1=0.97 S2=... ".
+func (r *Results) RatiosLine() string {
+	parts := []string{"ratios"}
+	for _, s := range r.Scenarios {
+		parts = append(parts, s.ID+"="+fmtNum(s.Ratio, 2))
+	}
+	return strings.Join(parts, " ")
+}
+
+// WriteFiles writes results.json and results.md into dir.
+func (r *Results) WriteFiles(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	j, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "results.json"), append(j, '\n'), 0o644); err != nil {
+		return err
+	}
+	md := "# zcnic vs dpdk-testpmd\n\n" + r.Markdown() + "\n" + r.RatiosLine() + "\n"
+	return os.WriteFile(filepath.Join(dir, "results.md"), []byte(md), 0o644)
+}
