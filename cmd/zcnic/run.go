@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -123,6 +124,7 @@ func runFwd(e *env, args []string) error {
 			"Example: zcnic fwd --vdev net_null0 --vdev net_null1 --mode macswap --duration 5s", &c, true)
 	mode := fs.String("mode", "io", "forwarding mode: io, macswap, 5tswap or l2fwd")
 	peers := fs.String("peers", "", "output port for each port, in port order, like 1,0 (default: pairs 0<->1, 2<->3, ...; an odd last port sends back out of itself)")
+	pipeline := fs.Bool("pipeline", false, "two stages: the main lcore receives from every port and spreads flows over rings to the worker lcores, which forward and transmit (needs 2 lcores or more)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -147,11 +149,53 @@ func runFwd(e *env, args []string) error {
 	if err := checkPorts("--peers", fc.Peers, len(devices)); err != nil {
 		return err
 	}
+	if lc, _ := parseLcores(c.lcores); *pipeline && len(lc) == 1 {
+		return usagef("--pipeline needs 2 lcores or more (--lcores %s names one)", c.lcores)
+	}
 	return c.execute(e, devices, func(ctx context.Context, cfg app.Config, rep *reporter) (summary, error) {
-		cfg.Lcores = loopLcores(allPorts(len(devices)))
-		res, err := app.Forward(ctx, cfg, fc)
+		if !*pipeline {
+			cfg.Lcores = loopLcores(allPorts(len(devices)))
+			res, err := app.Forward(ctx, cfg, fc)
+			return rep.summarize(res, m.String()), err
+		}
+		rings, err := pipelineLcores(&cfg, len(devices))
+		if err != nil {
+			return summary{}, err
+		}
+		h, err := app.NewForwarder(&cfg, fc)
+		if err != nil {
+			return summary{}, err
+		}
+		res, err := app.Run(ctx, cfg, app.Spread(rings, h))
 		return rep.summarize(res, m.String()), err
 	})
+}
+
+// pipelineLcores makes the main lcore the receiving stage, polling every
+// port, with a ring to each worker lcore, and returns the rings.
+func pipelineLcores(cfg *app.Config, ports int) ([]int, error) {
+	workers := eal.Workers()
+	if len(workers) == 0 {
+		return nil, errors.New("--pipeline needs a worker lcore beside the main lcore: give --lcores 0-1 or more")
+	}
+	rx := eal.MainLcore()
+	cfg.Lcores = []app.LcoreConfig{{Lcore: rx, Rx: allQueues(ports), NoTx: true}}
+	var rings []int
+	for i, w := range workers {
+		cfg.Lcores = append(cfg.Lcores, app.LcoreConfig{Lcore: w})
+		cfg.Rings = append(cfg.Rings, app.RingConfig{From: []uint{rx}, To: w})
+		rings = append(rings, i)
+	}
+	return rings, nil
+}
+
+// allQueues is queue 0 of ports 0..n-1.
+func allQueues(n int) []app.Queue {
+	q := make([]app.Queue, n)
+	for i := range q {
+		q[i].Port = i
+	}
+	return q
 }
 
 func runRxOnly(e *env, args []string) error {

@@ -162,6 +162,8 @@ type lcoreSummary struct {
 	EmptyPolls  uint64  `json:"empty_polls"`
 	Utilisation float64 `json:"utilisation"`
 	Injected    uint64  `json:"injected"`
+	RingIn      uint64  `json:"ring_in"`
+	RingOut     uint64  `json:"ring_out"`
 }
 
 func (r *reporter) summarize(res app.Result, mode string) summary {
@@ -191,7 +193,7 @@ func (r *reporter) summarize(res app.Result, mode string) summary {
 		}
 	}
 	for _, l := range res.Lcores {
-		s.Lcores = append(s.Lcores, lcoreSummary{Lcore: l.Lcore, BusyPolls: l.BusyPolls, EmptyPolls: l.EmptyPolls, Utilisation: l.Utilisation(), Injected: l.Injected})
+		s.Lcores = append(s.Lcores, lcoreSummary{Lcore: l.Lcore, BusyPolls: l.BusyPolls, EmptyPolls: l.EmptyPolls, Utilisation: l.Utilisation(), Injected: l.Injected, RingIn: l.RingIn, RingOut: l.RingOut})
 	}
 	return s
 }
@@ -229,6 +231,9 @@ func (r *reporter) print(s summary) error {
 	}
 	for _, l := range s.Lcores {
 		fmt.Fprintf(w, "lcore %d: %.1f%% of polls found packets (%d busy, %d empty)", l.Lcore, 100*l.Utilisation, l.BusyPolls, l.EmptyPolls)
+		if l.RingIn+l.RingOut > 0 {
+			fmt.Fprintf(w, "; rings: %d in, %d out", l.RingIn, l.RingOut)
+		}
 		if l.Injected > 0 {
 			fmt.Fprintf(w, ", %d frames generated", l.Injected)
 		}
