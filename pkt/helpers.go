@@ -14,13 +14,15 @@ func SwapMACs(b []byte) error {
 }
 
 // swapMACs exchanges the two 6-byte halves of a, in two loads and two
-// stores: a holds d0..d5 s0..s5 and becomes s0..s5 d0..d5.
+// stores: a holds d0..d5 s0..s5 and becomes s0..s5 d0..d5. Little-endian
+// loads put byte k at bit 8k, which needs no byte swapping on x86 or
+// arm64.
 func swapMACs(a []byte) {
 	_ = a[11]
-	x := binary.BigEndian.Uint64(a[0:8])  // d0..d5 s0 s1
-	y := binary.BigEndian.Uint32(a[8:12]) // s2..s5
-	binary.BigEndian.PutUint64(a[0:8], x<<48|uint64(y)<<16|x>>48)
-	binary.BigEndian.PutUint32(a[8:12], uint32(x>>16))
+	x := binary.LittleEndian.Uint64(a[0:8])  // d0..d5 s0 s1
+	y := binary.LittleEndian.Uint32(a[8:12]) // s2..s5
+	binary.LittleEndian.PutUint64(a[0:8], x>>48|uint64(y)<<16|x<<48)
+	binary.LittleEndian.PutUint32(a[8:12], uint32(x>>16))
 }
 
 // SwapFiveTuple turns a packet around in place, like the 5tswap forwarding
