@@ -360,6 +360,14 @@ func (t *cturn) setDrop(mem *cmem) {
 
 func (t *cturn) setPortIndex(id uint16, i int) { t.portidx[id] = C.int16_t(i) }
 
+// portIndex is the index in Config.Ports of port id, or -1 (as zc_pc).
+func (t *cturn) portIndex(id uint16) int {
+	if int(id) < len(t.portidx) {
+		return int(t.portidx[id])
+	}
+	return -1
+}
+
 // countPoll counts a turn of a loop that polls nothing (a generator's).
 func (t *cturn) countPoll(busy bool) {
 	if busy {
@@ -432,8 +440,8 @@ func (t *cturn) countDrops(pkts []*mbuf.Mbuf, reason DropReason) {
 	for _, m := range pkts {
 		t.drops[reason]++
 		p := &t.stray
-		if id := m.Port(); int(id) < len(t.portidx) && t.portidx[id] >= 0 {
-			p = &t.pc[t.portidx[id]]
+		if i := t.portIndex(m.Port()); i >= 0 {
+			p = &t.pc[i]
 		}
 		p.dropped++
 	}

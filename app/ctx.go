@@ -67,12 +67,11 @@ type Ctx struct {
 	cur *source
 	v   []int16 // its verdicts (C memory), len = the burst's
 
-	turn    *cturn
-	mem     cmem           // C memory the turn points to
-	txv     [][]*mbuf.Mbuf // per port: views of the tx arrays, for Inject
-	rings   []*pipeRing    // every ring of the run
-	fills   []bool         // per ring: this lcore fills it
-	portIdx []int          // port id -> index in ports, -1 for none
+	turn  *cturn
+	mem   cmem           // C memory the turn points to
+	txv   [][]*mbuf.Mbuf // per port: views of the tx arrays, for Inject
+	rings []*pipeRing    // every ring of the run
+	fills []bool         // per ring: this lcore fills it
 
 	injected uint64
 	turns    uint
@@ -99,10 +98,7 @@ func (c *Ctx) FromRing() int { return c.cur.ring }
 // or -1 if it came from none of them (an mbuf the handler made). Bursts
 // from a ring mix ports; this tells them apart.
 func (c *Ctx) InputPort(m *mbuf.Mbuf) int {
-	if id := int(m.Port()); id < len(c.portIdx) {
-		return c.portIdx[id]
-	}
-	return -1
+	return c.turn.portIndex(m.Port())
 }
 
 // Port returns the port with index i in Config.Ports.

@@ -170,16 +170,7 @@ func (r *runner) newCtx(l LcoreConfig, txq int) (*Ctx, error) {
 	}
 	t := newTurn(&c.mem, r.cfg.Burst)
 	c.turn = t
-	maxID := 0
-	for _, p := range r.ports {
-		maxID = max(maxID, int(p.ID()))
-	}
-	c.portIdx = make([]int, maxID+1)
-	for i := range c.portIdx {
-		c.portIdx[i] = -1
-	}
 	for i, p := range r.ports {
-		c.portIdx[p.ID()] = i
 		t.setPortIndex(p.ID(), i)
 	}
 	// A tx queue takes a few bursts of every source before it counts

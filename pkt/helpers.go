@@ -54,25 +54,42 @@ func SwapFiveTuple(b []byte, p *Parsed) error {
 	swapMACs(b[:12])
 	switch {
 	case ip4:
-		a := b[l3+ipv4SrcOff : l3+ipv4SrcOff+8]
-		s, d := binary.BigEndian.Uint32(a[0:4]), binary.BigEndian.Uint32(a[4:8])
-		binary.BigEndian.PutUint32(a[0:4], d)
-		binary.BigEndian.PutUint32(a[4:8], s)
+		swapIPv4Addrs(b[l3:])
 	case ip6:
-		a := b[l3+ipv6SrcOff : l3+ipv6SrcOff+32]
-		s0, s1 := binary.BigEndian.Uint64(a[0:8]), binary.BigEndian.Uint64(a[8:16])
-		d0, d1 := binary.BigEndian.Uint64(a[16:24]), binary.BigEndian.Uint64(a[24:32])
-		binary.BigEndian.PutUint64(a[0:8], d0)
-		binary.BigEndian.PutUint64(a[8:16], d1)
-		binary.BigEndian.PutUint64(a[16:24], s0)
-		binary.BigEndian.PutUint64(a[24:32], s1)
+		swapIPv6Addrs(b[l3:])
 	}
 	if ports {
-		pp := b[l4 : l4+4]
-		v := binary.BigEndian.Uint32(pp)
-		binary.BigEndian.PutUint32(pp, v<<16|v>>16)
+		swapPorts(b[l4:])
 	}
 	return nil
+}
+
+// swapIPv4Addrs exchanges the source and destination of the IPv4 header
+// ip.
+func swapIPv4Addrs(ip []byte) {
+	a := ip[ipv4SrcOff : ipv4SrcOff+8]
+	v := binary.BigEndian.Uint64(a)
+	binary.BigEndian.PutUint64(a, v<<32|v>>32)
+}
+
+// swapIPv6Addrs exchanges the source and destination of the IPv6 header
+// ip.
+func swapIPv6Addrs(ip []byte) {
+	a := ip[ipv6SrcOff : ipv6SrcOff+32]
+	s0, s1 := binary.BigEndian.Uint64(a[0:8]), binary.BigEndian.Uint64(a[8:16])
+	d0, d1 := binary.BigEndian.Uint64(a[16:24]), binary.BigEndian.Uint64(a[24:32])
+	binary.BigEndian.PutUint64(a[0:8], d0)
+	binary.BigEndian.PutUint64(a[8:16], d1)
+	binary.BigEndian.PutUint64(a[16:24], s0)
+	binary.BigEndian.PutUint64(a[24:32], s1)
+}
+
+// swapPorts exchanges the source and destination ports of the UDP or TCP
+// header l4.
+func swapPorts(l4 []byte) {
+	pp := l4[0:4]
+	v := binary.BigEndian.Uint32(pp)
+	binary.BigEndian.PutUint32(pp, v<<16|v>>16)
 }
 
 // SwapFiveTupleFast is Parse and SwapFiveTuple in one pass, for the
@@ -134,22 +151,12 @@ func SwapFiveTupleFast(b []byte) bool {
 		return false
 	}
 	swapMACs(b[:12])
-	ip := b[EthernetLen:]
-	if ip[0]>>4 == 4 {
-		a := ip[ipv4SrcOff : ipv4SrcOff+8]
-		v := binary.BigEndian.Uint64(a)
-		binary.BigEndian.PutUint64(a, v<<32|v>>32)
+	if ip := b[EthernetLen:]; ip[0]>>4 == 4 {
+		swapIPv4Addrs(ip)
 	} else {
-		a := ip[ipv6SrcOff : ipv6SrcOff+32]
-		s0, s1 := binary.BigEndian.Uint64(a[0:8]), binary.BigEndian.Uint64(a[8:16])
-		d0, d1 := binary.BigEndian.Uint64(a[16:24]), binary.BigEndian.Uint64(a[24:32])
-		binary.BigEndian.PutUint64(a[0:8], d0)
-		binary.BigEndian.PutUint64(a[8:16], d1)
-		binary.BigEndian.PutUint64(a[16:24], s0)
-		binary.BigEndian.PutUint64(a[24:32], s1)
+		swapIPv6Addrs(ip)
 	}
-	v := binary.BigEndian.Uint32(l4[0:4])
-	binary.BigEndian.PutUint32(l4[0:4], v<<16|v>>16)
+	swapPorts(l4)
 	return true
 }
 
