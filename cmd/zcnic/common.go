@@ -31,6 +31,8 @@ type common struct {
 	vdevs, pcis   listFlag
 	lcores        string
 	burst         int
+	vector        int  // packets a loop gathers per source a turn; 0: the default
+	countBytes    bool // count bytes per packet in the loop
 	duration      time.Duration
 	statsInterval time.Duration
 	json          bool
@@ -76,7 +78,9 @@ func newFlags(e *env, name, usage, summary string, c *common, runs bool) *flag.F
 	if !runs {
 		return fs
 	}
-	fs.IntVar(&c.burst, "burst", 32, "receive burst size (1-512)")
+	fs.IntVar(&c.burst, "burst", 32, "receive burst size, nb_pkts of each rx call (1-512)")
+	fs.IntVar(&c.vector, "vector", 0, fmt.Sprintf("most packets a loop gathers from one rx queue in a turn, in bursts of --burst, for one handler call (--burst to 1024; 0: %d, or --burst if larger)", app.DefaultVector))
+	fs.BoolVar(&c.countBytes, "count-bytes", false, "count bytes per packet in the loop, for drivers whose own counters have no bytes (net_null); costs a read of every packet's length")
 	fs.DurationVar(&c.duration, "duration", 0, "stop after this long, like 10s (default: until Ctrl-C)")
 	fs.DurationVar(&c.statsInterval, "stats-interval", time.Second, "print a stats line this often (0: none)")
 	fs.StringVar(&c.statsFormat, "stats-format", "text", "format of the live stats lines on stderr: text, or json (one JSON object a line, for scripts)")
@@ -129,6 +133,9 @@ func (c *common) devices() ([]string, error) {
 	}
 	if c.burst < 1 || c.burst > 512 {
 		return nil, usagef("--burst %d: must be 1 to 512", c.burst)
+	}
+	if c.vector != 0 && (c.vector < c.burst || c.vector > 1024) {
+		return nil, usagef("--vector %d: must be from --burst (%d) to 1024", c.vector, c.burst)
 	}
 	if c.duration < 0 || c.statsInterval < 0 {
 		return nil, usagef("--duration and --stats-interval may not be negative")
@@ -290,7 +297,7 @@ func signalContext() (context.Context, context.CancelFunc) {
 
 // appConfig is the runner config for the named ports.
 func (c *common) appConfig(devices []string) app.Config {
-	cfg := app.Config{Burst: c.burst, Name: "zc" + c.cmd, PoolSize: c.poolSize, PoolCache: c.poolCache}
+	cfg := app.Config{Burst: c.burst, Vector: c.vector, CountBytes: c.countBytes, Name: "zc" + c.cmd, PoolSize: c.poolSize, PoolCache: c.poolCache}
 	for _, d := range devices {
 		cfg.Ports = append(cfg.Ports, app.PortConfig{Device: d, RxDesc: c.rxd, TxDesc: c.txd})
 	}
