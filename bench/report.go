@@ -31,6 +31,7 @@ type Settings struct {
 	Lcores          string   `json:"lcores"`
 	ForwardingLcore int      `json:"forwarding_lcore"`
 	Burst           int      `json:"burst"`
+	ZcnicVector     int      `json:"zcnic_vector"` // 0: zcnic's default
 	PoolSize        int      `json:"pool_size"`
 	PoolCache       int      `json:"pool_cache"`
 	RxDesc          int      `json:"rxd"`

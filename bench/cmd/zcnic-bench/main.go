@@ -73,6 +73,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.IperfSeconds, "iperf-time", cfg.IperfSeconds, "seconds iperf3 measures in S4 (after 1 s omitted)")
 	fs.IntVar(&cfg.ZeroCopySeconds, "zero-copy-time", cfg.ZeroCopySeconds, "seconds of the zero-copy (allocations, GC) run; 0 skips it")
 	fs.IntVar(&cfg.Burst, "burst", cfg.Burst, "burst size, both programs")
+	fs.IntVar(&cfg.Vector, "vector", cfg.Vector, "zcnic's --vector: packets a loop gathers per source a turn (0: zcnic's default; testpmd has no such setting)")
 	fs.IntVar(&cfg.PoolSize, "pool-size", cfg.PoolSize, "mbufs in the pool, both programs (testpmd --total-num-mbufs)")
 	fs.IntVar(&cfg.PoolCache, "pool-cache", cfg.PoolCache, "mempool cache, both programs (testpmd --mbcache)")
 	fs.IntVar(&cfg.RxDesc, "rxd", cfg.RxDesc, "rx descriptors per queue, both programs")
