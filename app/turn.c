@@ -200,6 +200,15 @@ static uint16_t poll(struct zc_turn *t, struct zc_src *s)
 	return got;
 }
 
+/* Is any ring output still holding packets the ring did not take? */
+static inline int rings_full(const struct zc_turn *t)
+{
+	for (uint16_t i = 0; i < t->nrq; i++)
+		if (t->rq[i].n)
+			return 1;
+	return 0;
+}
+
 void zc_turn(uintptr_t tp)
 {
 	struct zc_turn *t = (struct zc_turn *)tp;
@@ -209,9 +218,16 @@ void zc_turn(uintptr_t tp)
 	flush_tx(t);
 	flush_rings(t);
 	free_drops(t);
+	/* Back-pressure (see turn.h): with a ring output still full, poll
+	 * only rings, not rx queues. The ring outputs hold room for every
+	 * source's vector (Go sizes them so), so a loop that polls only when
+	 * they are empty never has to drop at them. */
+	int hold = rings_full(t);
+	if (hold)
+		t->c.held++;
 	for (uint16_t i = 0; i < t->nsrc; i++) {
 		struct zc_src *s = &t->src[i];
-		if (!s->active)
+		if (!s->active || (hold && s->ring == NULL))
 			continue;
 		s->got = poll(t, s);
 		if (s->got)
