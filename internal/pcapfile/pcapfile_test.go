@@ -160,3 +160,42 @@ func TestScanNotACapture(t *testing.T) {
 	_, err = Scan(t.TempDir())
 	assert.ErrorContains(t, err, "not a regular file")
 }
+
+func TestParseNetPcapArgs(t *testing.T) {
+	a := ParseNetPcapArgs("rx_pcap=a.pcap,tx_pcap=b.pcap,rx_pcap=c.pcap,infinite_rx=1")
+	assert.Equal(t, NetPcapArgs{RxPcap: []string{"a.pcap", "c.pcap"}, TxPcap: []string{"b.pcap"}, InfiniteRx: true}, a)
+	assert.False(t, ParseNetPcapArgs("rx_pcap=a,infinite_rx=0").InfiniteRx)
+	assert.True(t, IsNetPcap("net_pcap0"))
+	assert.True(t, IsNetPcap("eth_pcap12"))
+	assert.False(t, IsNetPcap("net_pcap"))
+	assert.False(t, IsNetPcap("net_pcapx0"))
+}
+
+func TestCheckRx(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, b, 0o644))
+		return p
+	}
+	big := write("big.pcap", file(60, 80054))
+	_, err := CheckRx(big, false, 2048)
+	assert.ErrorContains(t, err, "record 2 is 80054 bytes: net_pcap keeps a frame's length in 16 bits")
+	_, err = CheckRx(write("max.pcap", file(65535)), false, 2048)
+	assert.NoError(t, err, "65535 bytes are replayed")
+
+	empty := write("empty.pcap", file())
+	_, err = CheckRx(empty, false, 2048)
+	assert.NoError(t, err)
+	_, err = CheckRx(empty, true, 2048)
+	assert.ErrorContains(t, err, "holds no packets: infinite_rx=1 has nothing to replay")
+
+	jumbo := write("jumbo.pcap", file(64, 9000))
+	_, err = CheckRx(jumbo, false, 2048)
+	assert.NoError(t, err, "chains are fine without infinite_rx")
+	_, err = CheckRx(jumbo, true, 2048)
+	assert.ErrorContains(t, err, "record 2 is 9000 bytes, more than one mbuf holds (2048)")
+	in, err := CheckRx(jumbo, true, 9000)
+	require.NoError(t, err)
+	assert.Equal(t, 2, in.Records)
+}
