@@ -157,7 +157,9 @@ func NewForwarder(cfg *Config, fc FwdConfig) (Handler, error) {
 					}
 					continue
 				}
-				if pkt.Parse(b, &p) != nil || pkt.SwapFiveTuple(b, &p) != nil {
+				// b is the first segment: a frame larger than an
+				// mbuf is a chain, with its headers here.
+				if pkt.ParseLen(b, m.PktLen(), &p) != nil || pkt.SwapFiveTuple(b, &p) != nil {
 					c.Drop(i, DropMalformed)
 				} else if o < 0 {
 					c.Send(i, peerOf(c, m, o))
