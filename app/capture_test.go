@@ -270,3 +270,40 @@ func TestCaptureAllocatesNothing(t *testing.T) {
 type discard struct{}
 
 func (discard) Write(b []byte) (int, error) { return len(b), nil }
+
+// A capture whose start fails leaves an existing file as it was (it was
+// truncated before the ports were set up).
+func TestCaptureFailedStartKeepsFile(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "keep.pcap")
+	require.NoError(t, os.WriteFile(out, []byte("precious"), 0o644))
+	cfg := Config{Ports: []PortConfig{{Device: dev("net_pcap") + ",rx_pcap=" + filepath.Join(t.TempDir(), "missing.pcap")}}}
+	_, err := Capture(context.Background(), cfg, CaptureConfig{Path: out, Count: 1})
+	require.Error(t, err)
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, "precious", string(b))
+}
+
+// The header is written at once and packets reach the file while the
+// capture runs (it buffered 1 MiB and flushed at the end only: 0 bytes
+// while running, no header after a SIGKILL).
+func TestCaptureFlushesWhileRunning(t *testing.T) {
+	in, err := testpkts.Mixed()
+	require.NoError(t, err)
+	out := filepath.Join(t.TempDir(), "out.pcap")
+	cfg := Config{Ports: []PortConfig{{Device: replay(t, in, false)}}}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Capture(context.Background(), cfg, CaptureConfig{Path: out, Duration: 3 * time.Second})
+		done <- err
+	}()
+	time.Sleep(FlushInterval + 700*time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("the capture ended early: %v", err)
+	default:
+	}
+	assert.Len(t, readRecords(t, out), len(in), "every packet is in the file while the capture runs")
+	require.NoError(t, <-done)
+	assert.Len(t, readRecords(t, out), len(in))
+}

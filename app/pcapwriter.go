@@ -132,6 +132,9 @@ func (w *PcapWriter) WriteMbuf(ts time.Time, m *mbuf.Mbuf) error {
 	return nil
 }
 
+// Buffered is how many bytes wait in the buffer for Flush.
+func (w *PcapWriter) Buffered() int { return w.w.Buffered() }
+
 // Flush writes what is buffered to the underlying writer.
 func (w *PcapWriter) Flush() error {
 	if w.err != nil {
