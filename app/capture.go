@@ -58,16 +58,28 @@ type capturer struct {
 }
 
 // handle writes every packet of the burst to the file, then drops it
-// (counted as DropFiltered: consumed by the capture).
+// (counted as DropFiltered: consumed by the capture). A packet whose
+// mbuf chain is broken is not written and counted as DropMalformed.
 func (cp *capturer) handle(c *Ctx, pkts []*mbuf.Mbuf) {
 	cp.mu.Lock()
 	ts := time.Now() // one timestamp for the burst: it arrived at once
-	c.DropAll(DropFiltered)
-	for _, m := range pkts {
+	broken := false
+	for i, m := range pkts {
 		if cp.stopped {
 			continue
 		}
-		if err := cp.w.WriteMbuf(ts, m); err != nil {
+		err := cp.w.WriteMbuf(ts, m)
+		if err == ErrShortChain {
+			if !broken {
+				broken = true
+				for j := range pkts {
+					c.Drop(j, DropFiltered)
+				}
+			}
+			c.Drop(i, DropMalformed)
+			continue
+		}
+		if err != nil {
 			cp.err, cp.stopped = err, true
 			cp.cancel()
 			continue
@@ -76,6 +88,9 @@ func (cp *capturer) handle(c *Ctx, pkts []*mbuf.Mbuf) {
 			cp.stopped = true
 			cp.cancel()
 		}
+	}
+	if !broken {
+		c.DropAll(DropFiltered)
 	}
 	cp.mu.Unlock()
 }

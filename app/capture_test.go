@@ -10,11 +10,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zcnic/zcnic/internal/ealtest"
 	"github.com/zcnic/zcnic/internal/testpkts"
 	"github.com/zcnic/zcnic/mbuf"
 )
@@ -306,4 +308,29 @@ func TestCaptureFlushesWhileRunning(t *testing.T) {
 	assert.Len(t, readRecords(t, out), len(in), "every packet is in the file while the capture runs")
 	require.NoError(t, <-done)
 	assert.Len(t, readRecords(t, out), len(in))
+}
+
+// A chain that holds fewer bytes than its PktLen (what net_pcap makes of
+// a frame over 64 KiB) is refused by WriteMbuf, which used to pad it
+// with zeros, and nothing of it reaches the file.
+func TestPcapWriterShortChain(t *testing.T) {
+	pool := ealtest.Pool(t, 63, 0)
+	m := pool.Alloc()
+	require.NotNil(t, m)
+	defer m.Free()
+	require.NoError(t, m.SetData(make([]byte, 100)))
+	pktLen := (*uint32)(unsafe.Add(unsafe.Pointer(m), 36)) // struct rte_mbuf's pkt_len
+	*pktLen = 80054
+	require.Equal(t, 80054, m.PktLen())
+
+	var buf bytes.Buffer
+	w, err := NewPcapWriter(&buf, 0)
+	require.NoError(t, err)
+	ts := time.Unix(1_700_000_000, 0)
+	assert.ErrorIs(t, w.WriteMbuf(ts, m), ErrShortChain)
+	assert.Zero(t, w.Packets())
+	*pktLen = 100
+	require.NoError(t, w.WriteMbuf(ts, m), "the writer is still usable")
+	require.NoError(t, w.Flush())
+	assert.Equal(t, 24+16+100, buf.Len(), "only the whole packet was written")
 }
