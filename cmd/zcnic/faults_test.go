@@ -73,7 +73,7 @@ func oneReason(t *testing.T, stderr string) string {
 	return lines[0]
 }
 
-// Item 1 and 7 of the bad-input issue: infinite_rx with a file the pool
+// infinite_rx with a file the pool
 // could not hold crashed (SIGSEGV, exit 2); a frame needing a chain or a
 // header-only file failed late, with a wrong blame for the lost mbufs.
 func TestInfiniteRxInputs(t *testing.T) {
@@ -126,7 +126,7 @@ func TestCrashIsNotAUsageError(t *testing.T) {
 	assert.Contains(t, stderr.String(), "nil pointer dereference", "the Go trace is still printed")
 }
 
-// Item 3: outputs. A capture may not write its own input; a failed start
+// Outputs: a capture may not write its own input; a failed start
 // leaves an existing tx_pcap output as it was; a run that starts
 // replaces it.
 func TestOutputsAreNotClobbered(t *testing.T) {
@@ -173,7 +173,7 @@ func TestOutputsAreNotClobbered(t *testing.T) {
 	assert.Len(t, frames, 50, "a run that started wrote its output")
 }
 
-// Item 3: a capture's file has its header at once and its packets within
+// A capture's file has its header at once and its packets within
 // a second, while running, and survives a SIGKILL.
 func TestCaptureFileWhileRunning(t *testing.T) {
 	dir := t.TempDir()
@@ -199,7 +199,7 @@ func TestCaptureFileWhileRunning(t *testing.T) {
 	assert.Len(t, frames, 20)
 }
 
-// Item 4: a file cut mid-record is used with a warning that says so; a
+// A file cut mid-record is used with a warning that says so; a
 // record with an impossible length is refused (libpcap read the bytes
 // after it as 6 bogus packets).
 func TestBadPcaps(t *testing.T) {
@@ -235,7 +235,7 @@ func TestBadPcaps(t *testing.T) {
 	assert.Contains(t, oneReason(t, r.stderr), "not a pcap or pcapng file")
 }
 
-// Item 5: frames over the mbuf data room forward in 5tswap (2100 bytes:
+// Frames over the mbuf data room forward in 5tswap (2100 bytes:
 // 0 of 10 passed).
 func TestFwdJumboFrames(t *testing.T) {
 	dir := t.TempDir()
@@ -253,7 +253,7 @@ func TestFwdJumboFrames(t *testing.T) {
 	assert.Equal(t, []byte{198, 18, 0, 2, 198, 18, 0, 1}, frames[0][26:34], "addresses swapped")
 }
 
-// Item 10: a frame over 64 KiB made net_pcap build a chain shorter than
+// A frame over 64 KiB made net_pcap build a chain shorter than
 // its length, and the forwarder crashed (SIGSEGV, exit 2). Every command
 // that replays such a file refuses it.
 func TestOver64KiBRefused(t *testing.T) {
@@ -309,7 +309,7 @@ func tapHolder(t *testing.T, iface string) *exec.Cmd {
 	return nil
 }
 
-// Item 2: a second process on a tap in use got another queue pair on
+// A second process on a tap in use got another queue pair on
 // it, and when it exited it set the tap down under the first, exiting 0.
 func TestTapInUseIsRefused(t *testing.T) {
 	iface := fmt.Sprintf("zct%d", os.Getpid()%100000)
