@@ -165,8 +165,12 @@ func (c *common) devices() ([]string, error) {
 	}
 	// Every port's rx descriptors are filled from the pool.
 	if rxd := orDefault(c.rxd, 512); c.poolSize > 0 && c.poolSize < len(names)*rxd {
-		return nil, usagef("--pool-size %d: the rx descriptors of %d ports take %d mbufs (--rxd %d each) before any packet: give at least %d, or 0 to size it automatically",
-			c.poolSize, len(names), len(names)*rxd, rxd, len(names)*rxd)
+		ports := fmt.Sprintf("%d ports", len(names))
+		if len(names) == 1 {
+			ports = "the port"
+		}
+		return nil, usagef("--pool-size %d: the rx descriptors of %s take %d mbufs (--rxd %d each) before any packet: give at least %d, or 0 to size it automatically",
+			c.poolSize, ports, len(names)*rxd, rxd, len(names)*rxd)
 	}
 	return names, nil
 }

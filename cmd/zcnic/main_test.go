@@ -192,7 +192,7 @@ func badInputs() []badInput {
 		{"rxd too big", []string{"fwd", "--vdev", "net_null0", "--rxd", "40000"}, "--rxd 40000: must be 0 (default) to 32768"},
 		{"txd negative", []string{"gen", "--vdev", "net_null0", "--txd", "-2"}, "--txd -2: must be 0 (default) to 32768"},
 		{"reserve without count", []string{"hugepages", "reserve", "--size", "2M"}, "--count N is required"},
-		{"tiny pool", []string{"fwd", "--vdev", "net_null0", "--pool-size", "1", "--pool-cache", "1"}, "--pool-size 1: the rx descriptors of 1 ports take 512 mbufs (--rxd 512 each) before any packet: give at least 512"},
+		{"tiny pool", []string{"fwd", "--vdev", "net_null0", "--pool-size", "1", "--pool-cache", "1"}, "--pool-size 1: the rx descriptors of the port take 512 mbufs (--rxd 512 each) before any packet: give at least 512"},
 		{"pool below descriptors", []string{"fwd", "--vdev", "net_null0", "--vdev", "net_null1", "--pool-size", "1000", "--rxd", "1024"}, "--pool-size 1000: the rx descriptors of 2 ports take 2048 mbufs"},
 		{"metrics port out of range", []string{"rxonly", "--vdev", "net_null0", "--metrics-addr", ":99999"}, `--metrics-addr ":99999": port "99999": must be a number from 0 to 65535`},
 		{"metrics address without port", []string{"rxonly", "--vdev", "net_null0", "--metrics-addr", "localhost"}, `--metrics-addr "localhost": give HOST:PORT`},
