@@ -408,3 +408,33 @@ func TestBadInputsLeaveNothing(t *testing.T) {
 	sort.Strings(left)
 	assert.Empty(t, left, "left behind by the bad inputs")
 }
+
+// An interface that another process receives from by af_xdp (an XDP
+// program is attached) is refused, whoever that process is.
+func TestAfXdpInUseIsRefused(t *testing.T) {
+	a, b := fmt.Sprintf("zcxa%d", os.Getpid()%10000), fmt.Sprintf("zcxb%d", os.Getpid()%10000)
+	if out, err := exec.Command("ip", "link", "add", a, "type", "veth", "peer", "name", b).CombinedOutput(); err != nil {
+		t.Skipf("no veth pair: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("ip", "link", "del", a).Run() })
+	require.NoError(t, exec.Command("ip", "link", "set", a, "up").Run())
+	require.NoError(t, exec.Command("ip", "link", "set", b, "up").Run())
+	holder := exec.Command(zcnicBin, "rxonly", "--vdev", "net_af_xdp0,iface="+a, "--stats-interval", "0", "--lcores", "0-1")
+	var stderr netnstest.Buffer
+	holder.Stderr = &stderr
+	require.NoError(t, holder.Start())
+	t.Cleanup(func() {
+		holder.Process.Signal(os.Interrupt)
+		holder.Wait()
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for xdpFree(a) == nil {
+		if time.Now().After(deadline) {
+			t.Skipf("af_xdp did not attach to %s (stderr: %s)", a, stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	r := zcnic(t, 20*time.Second, "rxonly", "--vdev", "net_af_xdp0,iface="+a, "--duration", "1s")
+	assert.Equal(t, exitFail, r.code, "stderr: %s", r.stderr)
+	assert.Regexp(t, `interface `+a+` is in use: XDP program \d+ is attached to it`, oneReason(t, r.stderr))
+}

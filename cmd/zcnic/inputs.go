@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/zcnic/zcnic/internal/pcapfile"
 	"github.com/zcnic/zcnic/mbuf"
@@ -132,9 +135,16 @@ func (c *common) checkInputs(e *env, outputs ...file) (*prepared, error) {
 			}
 			ifaces = append(ifaces, iface)
 		case drv == "net_af_packet" || drv == "eth_af_packet" || drv == "net_af_xdp":
-			if iface := kvArg(args, "iface"); iface != "" {
-				ifaces = append(ifaces, iface)
+			iface := kvArg(args, "iface")
+			if iface == "" {
+				break
 			}
+			if drv == "net_af_xdp" {
+				if err := xdpFree(iface); err != nil {
+					return nil, fmt.Errorf("--vdev %s: %w", v, err)
+				}
+			}
+			ifaces = append(ifaces, iface)
 		}
 	}
 	outs = append(outs, outputs...)
@@ -239,6 +249,68 @@ func tunFree(iface string) error {
 		}
 	}
 	return nil
+}
+
+// xdpFree fails if an XDP program is attached to iface: another
+// process (an af_xdp user such as a second zcnic or dpdk-testpmd) is
+// receiving from it, and net_af_xdp would replace or fight its program.
+func xdpFree(iface string) error {
+	ifc, err := net.InterfaceByName(iface)
+	if err != nil {
+		return nil // the driver says that the interface is missing
+	}
+	tab, err := syscall.NetlinkRIB(syscall.RTM_GETLINK, syscall.AF_UNSPEC)
+	if err != nil {
+		return nil // no netlink: nothing to tell
+	}
+	msgs, err := syscall.ParseNetlinkMessage(tab)
+	if err != nil {
+		return nil
+	}
+	for i := range msgs {
+		m := &msgs[i]
+		if m.Header.Type != syscall.RTM_NEWLINK || len(m.Data) < syscall.SizeofIfInfomsg {
+			continue
+		}
+		if idx := int32(binary.NativeEndian.Uint32(m.Data[4:8])); int(idx) != ifc.Index {
+			continue
+		}
+		attrs, err := syscall.ParseNetlinkRouteAttr(m)
+		if err != nil {
+			return nil
+		}
+		for _, a := range attrs {
+			if a.Attr.Type&0x3fff != unix.IFLA_XDP {
+				continue
+			}
+			attached, prog := xdpAttrs(a.Value)
+			if attached {
+				return fmt.Errorf("interface %s is in use: XDP program %d is attached to it, so another process receives from it by af_xdp: stop that process or choose another iface=", iface, prog)
+			}
+		}
+	}
+	return nil
+}
+
+// xdpAttrs reads the nested IFLA_XDP attributes: whether a program is
+// attached, and its id.
+func xdpAttrs(b []byte) (attached bool, prog uint32) {
+	for len(b) >= 4 {
+		n := int(binary.NativeEndian.Uint16(b[0:2]))
+		t := binary.NativeEndian.Uint16(b[2:4]) & 0x3fff
+		if n < 4 || n > len(b) {
+			break
+		}
+		v := b[4:n]
+		switch {
+		case t == unix.IFLA_XDP_ATTACHED && len(v) >= 1:
+			attached = v[0] != 0
+		case t == unix.IFLA_XDP_PROG_ID && len(v) >= 4:
+			prog = binary.NativeEndian.Uint32(v)
+		}
+		b = b[min((n+3)&^3, len(b)):]
+	}
+	return attached, prog
 }
 
 // ifaceLocks are the process's claims on interfaces, held until exit:
