@@ -163,8 +163,11 @@ func NewForwarder(cfg *Config, fc FwdConfig) (Handler, error) {
 			var p pkt.Parsed
 			for i, m := range pkts {
 				b := m.Data()
+				// b is the first segment: a frame larger than an mbuf
+				// is a chain, with its headers here, which the fast
+				// path leaves to ParseLen.
 				if !pkt.SwapFiveTupleFast(b) &&
-					(pkt.Parse(b, &p) != nil || pkt.SwapFiveTuple(b, &p) != nil) {
+					(pkt.ParseLen(b, m.PktLen(), &p) != nil || pkt.SwapFiveTuple(b, &p) != nil) {
 					v[i] = malformed
 				} else if o < 0 {
 					v[i] = route(c, m)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"slices"
@@ -39,10 +40,28 @@ type common struct {
 	noHuge        bool
 	logLevel      string
 	metricsAddr   string
-	statsFormat   string // "text" or "json"
-	poolSize      int    // mbufs; 0 sizes the pool from the ports and lcores
-	poolCache     int    // per-lcore mempool cache
-	rxd, txd      int    // descriptors per queue; 0 for the default
+	statsFormat   string   // "text" or "json"
+	poolSize      int      // mbufs; 0 sizes the pool from the ports and lcores
+	poolCache     int      // per-lcore mempool cache
+	rxd, txd      int      // descriptors per queue; 0 for the default
+	outputs       []file   // the command's own output files, checked against the inputs
+	ealVdevs      []string // the vdevs as given to EAL (checkInputs stages outputs); nil: vdevs
+}
+
+// minStatsInterval is the shortest --stats-interval: a line costs a
+// snapshot of every loop and a write; 1ns printed 254,000 lines in 2 s.
+const minStatsInterval = 100 * time.Millisecond
+
+// checkListenAddr checks a HOST:PORT (or :PORT) to listen on.
+func checkListenAddr(addr string) error {
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("give HOST:PORT, or :PORT for 127.0.0.1")
+	}
+	if n, err := strconv.Atoi(p); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q: must be a number from 0 to 65535", p)
+	}
+	return nil
 }
 
 // Limits of the pool and descriptor flags.
@@ -140,8 +159,25 @@ func (c *common) devices() ([]string, error) {
 	if c.duration < 0 || c.statsInterval < 0 {
 		return nil, usagef("--duration and --stats-interval may not be negative")
 	}
+	if c.statsInterval > 0 && c.statsInterval < minStatsInterval {
+		return nil, usagef("--stats-interval %v: must be 0 (no stats lines) or at least %v", c.statsInterval, minStatsInterval)
+	}
+	if c.metricsAddr != "" {
+		if err := checkListenAddr(c.metricsAddr); err != nil {
+			return nil, usagef("--metrics-addr %q: %s", c.metricsAddr, err)
+		}
+	}
 	if err := c.checkTuning(); err != nil {
 		return nil, err
+	}
+	// Every port's rx descriptors are filled from the pool.
+	if rxd := orDefault(c.rxd, 512); c.poolSize > 0 && c.poolSize < len(names)*rxd {
+		ports := fmt.Sprintf("%d ports", len(names))
+		if len(names) == 1 {
+			ports = "the port"
+		}
+		return nil, usagef("--pool-size %d: the rx descriptors of %s take %d mbufs (--rxd %d each) before any packet: give at least %d, or 0 to size it automatically",
+			c.poolSize, ports, len(names)*rxd, rxd, len(names)*rxd)
 	}
 	return names, nil
 }
@@ -209,6 +245,16 @@ func parseLcores(s string) ([]uint, error) {
 	return out, nil
 }
 
+// ealFlags are the flags behind the eal.Config fields the CLI sets, to
+// name the flag, not the field, in an error.
+var ealFlags = map[string]string{
+	"Lcores":    "--lcores",
+	"MainLcore": "--lcores",
+	"VDevs":     "--vdev",
+	"PCIAllow":  "--pci",
+	"LogLevel":  "--log-level",
+}
+
 // ealConfig builds the EAL config: in memory, PCI off unless --pci, and
 // --no-huge, loudly, when the hugepage preflight fails.
 func (c *common) ealConfig(e *env) (eal.Config, error) {
@@ -216,15 +262,25 @@ func (c *common) ealConfig(e *env) (eal.Config, error) {
 	if err != nil {
 		return eal.Config{}, err
 	}
+	vdevs := c.vdevs
+	if c.ealVdevs != nil {
+		vdevs = c.ealVdevs
+	}
 	cfg := eal.Config{
 		Lcores:   lcores,
 		InMemory: true,
-		VDevs:    c.vdevs,
+		VDevs:    vdevs,
 		PCIAllow: c.pcis,
 		LogLevel: c.logLevel,
 		NoHuge:   c.noHuge,
 	}
 	if _, err := cfg.Args(); err != nil {
+		var ce *eal.ConfigError
+		if errors.As(err, &ce) {
+			if f, ok := ealFlags[ce.Field]; ok {
+				return cfg, usagef("%s: %s", f, ce.Reason)
+			}
+		}
 		return cfg, usagef("%s", strings.TrimPrefix(err.Error(), "eal: "))
 	}
 	if !cfg.NoHuge && os.Getenv("ZCNIC_NO_HUGE") == "1" {
@@ -243,13 +299,22 @@ func (c *common) ealConfig(e *env) (eal.Config, error) {
 	return cfg, nil
 }
 
-// startEAL starts the EAL for c.
-func (c *common) startEAL(e *env) error {
+// startEAL checks the devices' inputs and starts the EAL for c, for a
+// command that runs no loops: the outputs its devices would create
+// (tx_pcap) are written beside their paths and removed by done, so an
+// existing file is never truncated.
+func (c *common) startEAL(e *env) (done func(), err error) {
+	prep, err := c.checkInputs(e)
+	if err != nil {
+		return func() {}, err
+	}
+	c.ealVdevs = prep.vdevs
+	done = func() { prep.commit(false) }
 	cfg, err := c.ealConfig(e)
 	if err != nil {
-		return err
+		return done, err
 	}
-	return eal.Init(cfg)
+	return done, eal.Init(cfg)
 }
 
 // stopEAL releases the EAL; a failure is reported with the command's.
