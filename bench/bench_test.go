@@ -306,7 +306,7 @@ func TestParsePerfReportAndClassify(t *testing.T) {
 	assert.Equal(t, 400, n)
 	assert.Equal(t, "finish_task_switch.isra.0", rows[7].Symbol)
 	var p Profile
-	p.classify(rows, "zcnic")
+	p.classify(rows, "zcnic", "zcnic")
 	assert.InDelta(t, 60, p.PMD, 1e-9)
 	assert.InDelta(t, 27, p.Loop, 1e-9)
 	assert.InDelta(t, 5, p.TLS, 1e-9)
@@ -317,7 +317,7 @@ func TestParsePerfReportAndClassify(t *testing.T) {
 	assert.Equal(t, "0x0000000000004467", p.Top[0].Symbol)
 
 	var q Profile
-	q.classify([]SymbolShare{{Symbol: "pkt_burst_io_forward", DSO: "dpdk-testpmd", Share: 10}, {Symbol: "x", DSO: "zcnic", Share: 5}}, "testpmd")
+	q.classify([]SymbolShare{{Symbol: "pkt_burst_io_forward", DSO: "dpdk-testpmd", Share: 10}, {Symbol: "x", DSO: "zcnic", Share: 5}}, "testpmd", "dpdk-testpmd")
 	assert.InDelta(t, 10, q.Loop, 1e-9)
 	assert.InDelta(t, 5, q.Other, 1e-9)
 	assert.Empty(t, q.Parts)

@@ -161,7 +161,11 @@ func profileOne(ctx context.Context, cfg *Config, sc Scenario, prog, logs string
 	}
 	rows, samples := ParsePerfReport(string(b))
 	pr.Samples = samples
-	pr.classify(rows, prog)
+	own := filepath.Base(cfg.Testpmd)
+	if prog == "zcnic" {
+		own = filepath.Base(cfg.Zcnic)
+	}
+	pr.classify(rows, prog, own)
 	return pr
 }
 
@@ -189,20 +193,17 @@ func ParsePerfReport(s string) (rows []SymbolShare, samples int) {
 	return rows, samples
 }
 
-// classify sums rows into the profile's parts.
-func (p *Profile) classify(rows []SymbolShare, prog string) {
+// classify sums rows into the profile's parts; own is the program's
+// binary (its DSO name in the profile).
+func (p *Profile) classify(rows []SymbolShare, prog, own string) {
 	p.Parts = map[string]float64{}
-	own := "dpdk-testpmd"
-	if prog == "zcnic" {
-		own = "zcnic"
-	}
 	for _, r := range rows {
 		switch {
 		case strings.HasPrefix(r.DSO, "librte_"):
 			p.PMD += r.Share
 		case r.Symbol == "__tls_get_addr":
 			p.TLS += r.Share
-		case r.DSO == own || strings.HasSuffix(r.DSO, "/"+own):
+		case r.DSO == own:
 			p.Loop += r.Share
 			if prog == "zcnic" {
 				p.Parts[zcnicPart(r.Symbol)] += r.Share
