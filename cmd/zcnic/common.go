@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,6 +42,8 @@ type common struct {
 	poolSize      int    // mbufs; 0 sizes the pool from the ports and lcores
 	poolCache     int    // per-lcore mempool cache
 	rxd, txd      int    // descriptors per queue; 0 for the default
+	filePrefix    string // attachable primary of this name; "" runs in memory
+	noTelemetry   bool
 }
 
 // Limits of the pool and descriptor flags.
@@ -72,6 +75,8 @@ func newFlags(e *env, name, usage, summary string, c *common, runs bool) *flag.F
 	fs.BoolVar(&c.json, "json", false, "print the summary as JSON on stdout")
 	fs.BoolVar(&c.noHuge, "no-huge", false, "run without hugepages (EAL --no-huge; virtual devices only)")
 	fs.StringVar(&c.logLevel, "log-level", "error", "EAL log level: error, warning, notice, info, debug")
+	fs.StringVar(&c.filePrefix, "file-prefix", "", "run as an attachable primary named `NAME` (EAL --file-prefix, not in memory; needs hugepages): dpdk-dumpcap, dpdk-proc-info, dpdk-telemetry.py and zcnic stats --attach take the same name (default: in memory, nothing to attach to)")
+	fs.BoolVar(&c.noTelemetry, "no-telemetry", false, "turn DPDK's telemetry socket off (default on: dpdk-telemetry.py -f PREFIX, the prefix being --file-prefix or zcnic-PID)")
 	c.burst, c.poolCache = 32, 256
 	if !runs {
 		return fs
@@ -203,22 +208,42 @@ func parseLcores(s string) ([]uint, error) {
 }
 
 // ealConfig builds the EAL config: in memory, PCI off unless --pci, and
-// --no-huge, loudly, when the hugepage preflight fails.
+// --no-huge, loudly, when the hugepage preflight fails; with
+// --file-prefix an attachable primary, which needs hugepages. Telemetry
+// is on unless --no-telemetry, under the prefix zcnic-PID in memory.
 func (c *common) ealConfig(e *env) (eal.Config, error) {
 	lcores, err := parseLcores(c.lcores)
 	if err != nil {
 		return eal.Config{}, err
 	}
 	cfg := eal.Config{
-		Lcores:   lcores,
-		InMemory: true,
-		VDevs:    c.vdevs,
-		PCIAllow: c.pcis,
-		LogLevel: c.logLevel,
-		NoHuge:   c.noHuge,
+		Lcores:    lcores,
+		InMemory:  true,
+		VDevs:     c.vdevs,
+		PCIAllow:  c.pcis,
+		LogLevel:  c.logLevel,
+		NoHuge:    c.noHuge,
+		Telemetry: !c.noTelemetry,
+	}
+	if c.filePrefix != "" {
+		if c.noHuge {
+			return cfg, usagef("--file-prefix %s needs hugepages (tools attach through them): leave out --no-huge, and reserve them with zcnic hugepages reserve --size 2M --count 512", c.filePrefix)
+		}
+		cfg.FilePrefix, cfg.InMemory, cfg.Attachable = c.filePrefix, false, true
+	} else if cfg.Telemetry {
+		cfg.FilePrefix = telemetryPrefix()
 	}
 	if _, err := cfg.Args(); err != nil {
 		return cfg, usagef("%s", strings.TrimPrefix(err.Error(), "eal: "))
+	}
+	if c.filePrefix != "" {
+		if err := eal.Preflight(&cfg, hugepages.Default); err != nil {
+			return cfg, fmt.Errorf("--file-prefix %s needs hugepages: %w", c.filePrefix, err)
+		}
+		return cfg, nil
+	}
+	if cfg.Telemetry {
+		sweepTelemetryDirs()
 	}
 	if !cfg.NoHuge && os.Getenv("ZCNIC_NO_HUGE") == "1" {
 		fmt.Fprintln(e.stderr, "zcnic: WARNING: ZCNIC_NO_HUGE=1: running EAL with --no-huge")
@@ -234,6 +259,28 @@ func (c *common) ealConfig(e *env) (eal.Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// telemetryPrefix is the file prefix of an in-memory run with telemetry:
+// unique to the process, so that runs side by side each have a socket.
+func telemetryPrefix() string { return fmt.Sprintf("zcnic-%d", os.Getpid()) }
+
+// sweepTelemetryDirs removes the runtime directories of in-memory runs
+// (zcnic-PID) whose process is gone: killed with SIGKILL, they could not
+// remove their own.
+func sweepTelemetryDirs() {
+	base := filepath.Dir(eal.RuntimeDir("x"))
+	ents, _ := os.ReadDir(base)
+	for _, d := range ents {
+		s, ok := strings.CutPrefix(d.Name(), "zcnic-")
+		pid, err := strconv.Atoi(s)
+		if !ok || err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if syscall.Kill(pid, 0) == syscall.ESRCH {
+			os.RemoveAll(filepath.Join(base, d.Name()))
+		}
+	}
 }
 
 // startEAL starts the EAL for c.
