@@ -81,8 +81,23 @@ type Config struct {
 	PoolSize, PoolCache int
 	// DataRoom is each mbuf's buffer, headroom included; 0 for 2176.
 	DataRoom int
-	// Burst is the receive burst size (default 32, at most 512).
+	// Burst is the receive burst size: nb_pkts of each rx call (default
+	// 32, at most 512).
 	Burst int
+	// Vector is how many packets a loop gathers from one source (an rx
+	// queue or a ring) in a turn, in rx calls of Burst packets, stopping
+	// at the first short one; the handler sees up to Vector packets a
+	// call. A larger vector spreads the loop's fixed costs (the cgo
+	// crossing, the handler call) over more packets. 0 means
+	// DefaultVector, or Burst if that is larger; at most 1024, and not
+	// below Burst.
+	Vector int
+	// CountBytes counts bytes per packet in the loop (PortCounters'
+	// RxBytes and TxBytes). Off, those stay 0 and byte rates come from
+	// the ports' own counters (port.Stats), which is free; turn it on for
+	// drivers that count no bytes, such as net_null. It costs a read of
+	// every packet's length on rx and on tx.
+	CountBytes bool
 	// StatsInterval, with OnStats, reports progress while running.
 	StatsInterval time.Duration
 	// OnStats is called every StatsInterval with a snapshot.
@@ -104,9 +119,14 @@ type Config struct {
 	Source func(c *Ctx)
 }
 
+// DefaultVector is Config.Vector's default, chosen by measurement (see
+// the README's Performance section).
+const DefaultVector = 256
+
 const (
 	defaultBurst    = 32
 	maxBurst        = 512
+	maxVector       = 1024
 	defaultCache    = 256
 	defaultRingSize = 1024
 	maxRingSize     = 1 << 20
@@ -130,6 +150,12 @@ func (c *Config) normalize() error {
 	}
 	if c.Burst < 1 || c.Burst > maxBurst {
 		return cfgErr("Burst %d: must be 1 to %d", c.Burst, maxBurst)
+	}
+	if c.Vector == 0 {
+		c.Vector = max(DefaultVector, c.Burst)
+	}
+	if c.Vector < c.Burst || c.Vector > maxVector {
+		return cfgErr("Vector %d: must be from Burst (%d) to %d", c.Vector, c.Burst, maxVector)
 	}
 	if c.PoolCache == 0 {
 		c.PoolCache = defaultCache
@@ -312,9 +338,9 @@ func (c *Config) poolSize(rxDesc, txDesc []int) int {
 	for i := range c.Ports {
 		n += c.rxQueues(i)*rxDesc[i] + c.txLoops()*txDesc[i]
 	}
-	n += len(c.Lcores) * (c.Burst*(len(c.Ports)+2) + c.PoolCache*3/2)
+	n += len(c.Lcores) * (c.Vector*(len(c.Ports)+2) + c.PoolCache*3/2)
 	for _, rc := range c.Rings {
-		n += rc.Size + len(rc.From)*c.Burst*4
+		n += rc.Size + len(rc.From)*c.Vector*4
 	}
 	n += 1024
 	size := 1

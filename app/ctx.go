@@ -2,15 +2,14 @@ package app
 
 import (
 	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/zcnic/zcnic/mbuf"
 	"github.com/zcnic/zcnic/port"
-	"github.com/zcnic/zcnic/ring"
 )
 
-// Handler processes one received burst in place. For each packet i of
+// Handler processes, in place, the packets one source (an rx queue or a
+// ring) gave in a turn: up to Config.Vector of them, gathered from rx
+// bursts of Config.Burst; "the burst" below means these. For each packet i of
 // pkts it gives one verdict through the Ctx: Send(i, port), Drop(i,
 // reason), Keep(i) or ToRing(i, ring); a later verdict for the same i
 // replaces an earlier one. SendAll, DropAll and SendRest give verdicts
@@ -26,33 +25,7 @@ import (
 // allocate.
 type Handler func(c *Ctx, pkts []*mbuf.Mbuf)
 
-// verdict encoding (shared with cgo.go): 0 none, 1..maxTx send to port
-// v-1, vRing+r hand to ring r, vKeep keep, negative drop with reason
-// -v-1.
-const (
-	vRing int16 = 0x100
-	vKeep int16 = 0x7fff
-)
-
 func dropVerdict(r DropReason) int16 { return -int16(r) - 1 }
-
-// source is what a loop polls: an rx queue, or a ring when ring >= 0.
-type source struct {
-	q    Queue
-	ring int
-	s    *csrc        // its state in the turn
-	pkts []*mbuf.Mbuf // views of its C arrays
-	v    []int16
-}
-
-// pipeRing is one of Config.Rings, shared by the loops it connects.
-type pipeRing struct {
-	r *ring.Ring
-	// producers counts the loops that may still fill the ring: each
-	// producer loop decrements it once it has stopped for good, so the
-	// consumer knows when the ring cannot refill.
-	producers atomic.Int32
-}
 
 // Ctx is a loop's state, handed to its Handler. It belongs to one lcore.
 type Ctx struct {
@@ -197,157 +170,4 @@ func (c *Ctx) TxRoom(p int) int {
 		return 0
 	}
 	return c.turn.txCap(p) - c.turn.txLen(p)
-}
-
-// loop polls until stop is set, then drains its rings, flushes what is
-// in flight, and tells the rings it fills that it is done.
-func (c *Ctx) loop(stop *atomic.Bool, h Handler) error {
-	defer c.doneProducing()
-	for !stop.Load() {
-		if c.source != nil {
-			c.source(c)
-		}
-		c.step(h)
-		if c.turns++; c.turns&63 == 0 {
-			c.publish()
-		}
-	}
-	c.drain(h)
-	c.flush()
-	c.publish()
-	return nil
-}
-
-// step is one turn: one crossing carries out the last turn's verdicts,
-// transmits, frees the drops and polls every active source; then h gives
-// each received burst its verdicts. It returns how many packets it
-// received.
-func (c *Ctx) step(h Handler) int {
-	if len(c.srcs) == 0 {
-		// A Source's loop that polls nothing: a turn with nothing to
-		// send is an empty poll, and needs no crossing.
-		busy := c.turn.pending() > 0
-		c.turn.countPoll(busy)
-		if busy {
-			runTurn(c.turn)
-		}
-		return 0
-	}
-	runTurn(c.turn)
-	got := 0
-	for i := range c.srcs {
-		s := &c.srcs[i]
-		n := s.s.received()
-		if n == 0 {
-			continue
-		}
-		got += n
-		c.cur, c.v = s, s.v[:n]
-		h(c, s.pkts[:n])
-	}
-	c.cur, c.v = &noSource, nil
-	return got
-}
-
-// doneProducing tells the rings this loop fills that it will not fill
-// them again. It runs last, also when the handler panicked.
-func (c *Ctx) doneProducing() {
-	for r, f := range c.fills {
-		if f {
-			c.rings[r].producers.Add(-1)
-		}
-	}
-}
-
-// drainTimeout bounds how long a stopping loop keeps polling its rings.
-// Rings form no cycle, so the drain ends once every upstream loop has
-// stopped; the bound only matters if one of them is stuck.
-const drainTimeout = 50 * time.Millisecond
-
-// drain is the stop of a loop that polls rings: it polls no more rx
-// queues, but keeps handling bursts from its rings until the loops that
-// fill them have stopped and the rings are empty, so that packets
-// already received go on to their output instead of being dropped.
-func (c *Ctx) drain(h Handler) {
-	for i := range c.srcs[:c.nq] {
-		c.srcs[i].s.setActive(false)
-	}
-	rings := c.srcs[c.nq:]
-	if len(rings) == 0 {
-		return
-	}
-	deadline := time.Now().Add(drainTimeout)
-	for {
-		// Read before the dequeue: a producer finishes its last
-		// enqueue before it says it is done.
-		upstreamDone := true
-		for _, s := range rings {
-			if c.rings[s.ring].producers.Load() != 0 {
-				upstreamDone = false
-			}
-		}
-		if c.step(h) == 0 && upstreamDone || time.Now().After(deadline) {
-			return
-		}
-	}
-}
-
-// flushTries and flushTime bound the final flush: it retries full
-// queues and rings for at least that many turns and that long.
-const (
-	flushTries = 1000
-	flushTime  = 10 * time.Millisecond
-)
-
-// flush carries out the last verdicts and transmits what is pending,
-// retrying a while, then frees the rest as DropTxFull, so that no mbuf
-// is left behind.
-func (c *Ctx) flush() {
-	for i := range c.srcs {
-		c.srcs[i].s.setActive(false)
-	}
-	start := time.Now()
-	for try := 0; try < flushTries || time.Since(start) < flushTime; try++ {
-		if c.turn.pending() == 0 {
-			return
-		}
-		runTurn(c.turn)
-	}
-	dropPending(c.turn)
-}
-
-// release frees every mbuf the loop still holds, uncounted (a loop that
-// failed), and the loop's C memory.
-func (c *Ctx) release() {
-	if c.turn != nil {
-		releaseTurn(c.turn)
-		c.turn = nil
-	}
-	c.mem.free()
-}
-
-// counters reads the loop's counters (on the loop's thread, or when it
-// has ended).
-func (c *Ctx) counters() LcoreCounters {
-	l := LcoreCounters{Lcore: c.lcore, Ports: make([]PortCounters, len(c.ports))}
-	c.readInto(&l)
-	return l
-}
-
-func (c *Ctx) readInto(l *LcoreCounters) {
-	c.turn.read(l)
-	l.Injected = c.injected
-}
-
-// publish makes the counters visible to snapshot, without allocating.
-func (c *Ctx) publish() {
-	c.mu.Lock()
-	c.readInto(&c.pub)
-	c.mu.Unlock()
-}
-
-func (c *Ctx) snapshot() LcoreCounters {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.pub.clone()
 }

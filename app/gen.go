@@ -119,12 +119,16 @@ func (b *tokenBucket) spend(n int) {
 // lcore (the main lcore if there is none) and polls no rx queue. Loops
 // that cfg.Lcores gives rx queues count and drop what they receive.
 //
-// The frames sent are the ports' TxPackets in the Result; with a Count
+// The frames sent are the ports' TxPackets (and TxBytes: a generator
+// always counts bytes) in the Result; with a Count
 // and ports that take every frame, their sum is exactly Count.
 func Generate(ctx context.Context, cfg Config, gc GenConfig) (Result, error) {
 	if cfg.Burst == 0 {
 		cfg.Burst = defaultBurst
 	}
+	// A generator's frames are counted in bytes too: it builds every
+	// one of them anyway, and rates in Gbit/s are what users ask of it.
+	cfg.CountBytes = true
 	g, err := newGenerator(&cfg, gc)
 	if err != nil {
 		return Result{}, err

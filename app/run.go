@@ -168,14 +168,14 @@ func (r *runner) newCtx(l LcoreConfig, txq int) (*Ctx, error) {
 	if nsrc > maxSrc {
 		return nil, cfgErr("lcore %d polls %d queues and rings: at most %d", l.Lcore, nsrc, maxSrc)
 	}
-	t := newTurn(&c.mem, r.cfg.Burst)
+	t := newTurn(&c.mem, r.cfg.Burst, r.cfg.Vector, r.cfg.CountBytes)
 	c.turn = t
 	for i, p := range r.ports {
 		t.setPortIndex(p.ID(), i)
 	}
 	// A tx queue takes a few bursts of every source before it counts
 	// packets as tx_full.
-	txCap := min(max(4*r.cfg.Burst, 2*nsrc*r.cfg.Burst), mbuf.MaxBurst)
+	txCap := min(max(4*r.cfg.Vector, 2*nsrc*r.cfg.Vector), mbuf.MaxBurst)
 	if !l.NoTx {
 		for i, p := range r.ports {
 			c.txv = append(c.txv, t.addTx(&c.mem, i, p.ID(), uint16(txq), txCap))

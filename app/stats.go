@@ -1,34 +1,6 @@
 package app
 
-import (
-	"fmt"
-	"time"
-)
-
-// DropReason says why a packet was dropped.
-type DropReason int
-
-// Drop reasons. Handlers use DropFiltered, DropMalformed and DropTTL, or
-// their own from DropUser on.
-const (
-	DropUnhandled  DropReason = iota // the handler gave the packet no verdict
-	DropTxFull                       // the output queue stayed full
-	DropFiltered                     // the handler dropped it on purpose
-	DropMalformed                    // the packet did not parse
-	DropTTL                          // TTL or hop limit ran out
-	DropNoRoute                      // no output for it
-	DropUser                         // first reason free for the handler's own use
-	NumDropReasons = DropUser + 4
-)
-
-var dropNames = [NumDropReasons]string{"unhandled", "tx_full", "filtered", "malformed", "ttl", "no_route", "user0", "user1", "user2", "user3"}
-
-func (r DropReason) String() string {
-	if r >= 0 && r < NumDropReasons {
-		return dropNames[r]
-	}
-	return fmt.Sprintf("drop(%d)", int(r))
-}
+import "time"
 
 // PortCounters count one port's traffic as seen by the runner's loops.
 type PortCounters struct {

@@ -1,0 +1,123 @@
+/*
+ * The lcore loop's turn, in C.
+ *
+ * A loop turn is one cgo crossing: zc_turn applies the verdicts the Go
+ * handler wrote for the packets of the last turn, flushes every tx queue
+ * and ring, frees the drops, and polls every active source, gathering up
+ * to `vector` packets per source from rx bursts of `burst` packets. It
+ * keeps the loop's counters too, so that Go does no per-packet
+ * bookkeeping.
+ *
+ * Everything here lives in C memory (calloc), owned by the Go Ctx that
+ * made it; Go reads and writes the fields directly between crossings.
+ * The verdict and drop-reason values below are the only definition: the
+ * Go constants are taken from them.
+ */
+#ifndef ZC_TURN_H
+#define ZC_TURN_H
+
+#include <stdint.h>
+#include <rte_config.h>
+
+struct rte_mbuf;
+struct rte_ring;
+
+/* Limits of one loop: ports it sends to, rings of a run, sources. */
+enum {
+	ZC_MAX_TX = 32,
+	ZC_MAX_RINGS = 32,
+	ZC_MAX_SRC = 64,
+};
+
+/*
+ * Verdicts, one int16_t per packet, written by the Go handler:
+ *   ZC_V_NONE           none: dropped, counted as ZC_DROP_UNHANDLED;
+ *   1..ZC_MAX_TX        send on port index v-1;
+ *   ZC_V_RING + r       hand to ring r;
+ *   ZC_V_KEEP           the handler keeps the packet;
+ *   negative            drop, counted under reason -v-1.
+ */
+enum {
+	ZC_V_NONE = 0,
+	ZC_V_RING = 0x100,
+	ZC_V_KEEP = 0x7fff,
+};
+
+/* Drop reasons (app.DropReason). */
+enum zc_drop_reason {
+	ZC_DROP_UNHANDLED, /* the handler gave the packet no verdict */
+	ZC_DROP_TXFULL,    /* the output queue stayed full */
+	ZC_DROP_FILTERED,  /* the handler dropped it on purpose */
+	ZC_DROP_MALFORMED, /* the packet did not parse */
+	ZC_DROP_TTL,       /* TTL or hop limit ran out */
+	ZC_DROP_NOROUTE,   /* no output for it */
+	ZC_DROP_USER,      /* the first of the handler's own reasons */
+	ZC_NREASONS = ZC_DROP_USER + 4,
+};
+
+/* One port's counters, kept by one loop. Bytes only with count_bytes. */
+struct zc_portc {
+	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes, fwd, dropped, kept;
+};
+
+/* A loop's counters. */
+struct zc_counters {
+	struct zc_portc pc[ZC_MAX_TX]; /* by port index */
+	struct zc_portc stray;         /* ring packets from no known port */
+	uint64_t drops[ZC_NREASONS];
+	uint64_t busy, empty;          /* polls that found packets, or none */
+	uint64_t ring_in, ring_out;    /* packets from and to rings */
+};
+
+/* A tx queue or a ring this loop fills: arr holds n packets of cap. */
+struct zc_out {
+	struct rte_mbuf **arr;
+	struct rte_ring *ring; /* a ring output; NULL if not filled here */
+	uint16_t port, queue;
+	uint16_t n, cap;
+};
+
+/* What a loop polls: an rx queue, or a ring. */
+struct zc_src {
+	struct rte_mbuf **rx;  /* [vector]: the packets of the last turn */
+	int16_t *v;            /* their verdicts, written by Go, a whole
+	                          number of 8-byte words long */
+	struct rte_ring *ring; /* the ring to dequeue from, or NULL */
+	uint16_t port, queue;
+	int16_t in;            /* the port's index; -1 for a ring */
+	uint16_t got;          /* packets in rx waiting for their verdicts */
+	int16_t vall;          /* verdict of the packets whose own is 0 */
+	uint8_t active;        /* poll it */
+};
+
+/* One loop's state. */
+struct zc_turn {
+	struct zc_out tx[ZC_MAX_TX];
+	struct zc_out rq[ZC_MAX_RINGS];
+	struct zc_src src[ZC_MAX_SRC];
+	uint16_t ntx, nrq, nsrc;
+	uint16_t burst;       /* nb_pkts of each rx (or dequeue) call */
+	uint16_t vector;      /* most packets a source gives in one turn */
+	uint8_t count_bytes;  /* count bytes per packet in software */
+	struct rte_mbuf **drop; /* [nsrc * vector] */
+	uint16_t ndrop;
+	int16_t portidx[RTE_MAX_ETHPORTS]; /* port id -> index, or -1 */
+	struct zc_counters c;
+};
+
+/* zc_turn runs one turn of the loop whose state is at t. */
+void zc_turn(uintptr_t t);
+
+/*
+ * zc_drop_pending frees what is still queued for tx or rings at the end
+ * of a run, counted as tx_full drops of its input port.
+ */
+void zc_drop_pending(struct zc_turn *t);
+
+/*
+ * zc_release frees every mbuf the turn holds, uncounted: the end of a
+ * loop that failed (a handler panicked with packets in hand).
+ */
+void zc_release(struct zc_turn *t);
+
+#endif
