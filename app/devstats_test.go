@@ -50,3 +50,11 @@ func TestDevCountersNullHasNoBytes(t *testing.T) {
 		assert.Equal(t, res.Ports[i].TxPackets, d.TxPackets, "port %d opackets", i)
 	}
 }
+
+// /zcnic/drops names the reasons as DropReason does.
+func TestTelemetryReasonNames(t *testing.T) {
+	for r := DropReason(0); r < NumDropReasons; r++ {
+		assert.Equal(t, r.String(), telemetryReason(int(r)))
+	}
+	assert.Empty(t, telemetryReason(int(NumDropReasons)))
+}

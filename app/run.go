@@ -213,6 +213,7 @@ func (r *runner) run(ctx context.Context, h Handler) (Result, error) {
 	}
 	results := make(chan done, len(r.ctxs))
 	r.start = time.Now()
+	tel := r.publishTelemetry()
 	launched := 0
 	var launchErr error
 	for _, c := range r.ctxs {
@@ -259,6 +260,7 @@ func (r *runner) run(ctx context.Context, h Handler) (Result, error) {
 	}
 	r.drainRings()
 	res := Result{Snapshot: r.snapshot()}
+	clearTelemetry(tel) // before teardown frees the counters
 	if err := r.teardown(); err != nil {
 		errs = append(errs, err)
 	}
