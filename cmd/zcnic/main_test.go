@@ -183,6 +183,11 @@ func TestBadInput(t *testing.T) {
 		{"rxd too big", []string{"fwd", "--vdev", "net_null0", "--rxd", "40000"}, "--rxd 40000: must be 0 (default) to 32768"},
 		{"txd negative", []string{"gen", "--vdev", "net_null0", "--txd", "-2"}, "--txd -2: must be 0 (default) to 32768"},
 		{"reserve without count", []string{"hugepages", "reserve", "--size", "2M"}, "--count N is required"},
+		{"file prefix without hugepages", []string{"fwd", "--vdev", "net_null0", "--file-prefix", "fwd1", "--no-huge"}, "--file-prefix fwd1 needs hugepages (tools attach through them): leave out --no-huge"},
+		{"bad file prefix", []string{"fwd", "--vdev", "net_null0", "--file-prefix", "a/b"}, `Config.FilePrefix: "a/b": use 1 to 64 letters`},
+		{"stats without attach", []string{"stats"}, "--attach NAME is required"},
+		{"stats bad interval", []string{"stats", "--attach", "x", "--interval", "0s"}, "--interval 0s: must be positive"},
+		{"stats bad name", []string{"stats", "--attach", "a b"}, `--attach "a b": use 1 to 64 letters`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := zcnic(t, 10*time.Second, tc.args...)
@@ -439,7 +444,9 @@ func TestMetricsEndpoint(t *testing.T) {
 		resp.Body.Close()
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, resp.StatusCode)
-		if body = string(b); rx.MatchString(body) {
+		// The ports are listed from the first scrape, at zero until the
+		// first snapshot: wait for traffic.
+		if body = string(b); rx.MatchString(body) && rx.FindStringSubmatch(body)[1] != "0" {
 			break
 		}
 	}
