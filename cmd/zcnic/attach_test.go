@@ -63,8 +63,16 @@ func startZcnic(t *testing.T, args ...string) *bg {
 		select {
 		case <-b.done:
 		default:
+			// A failed test: kill it, and remove what the kill leaves.
 			b.cmd.Process.Kill()
 			<-b.done
+			for i, a := range args {
+				if a == "--file-prefix" && i+1 < len(args) {
+					for _, f := range prefixFiles(args[i+1]) {
+						os.RemoveAll(f)
+					}
+				}
+			}
 		}
 	})
 	return b
