@@ -305,7 +305,11 @@ func TestAttachDumpcapCapturesLive(t *testing.T) {
 	m := regexp.MustCompile(`Packets received/dropped on interface 'net_null0': (\d+)/(\d+)`).FindSubmatch(dc)
 	require.NotNil(t, m, "dumpcap reports what it received: %s", dc)
 	recv, _ := strconv.Atoi(string(m[1]))
+	dropped, _ := strconv.Atoi(string(m[2]))
 	assert.GreaterOrEqual(t, recv, count, "dumpcap received the packets it captured (%s)", dc)
+	// A primary whose mempool ops table is numbered unlike dumpcap's
+	// makes dumpcap drop every packet (DPDK bug 1073).
+	assert.Less(t, dropped, recv, "dumpcap dropped not all it received: zcnic's mempool ops table is dumpcap's (%s)", dc)
 
 	// tshark reads the capture and writes it again as a pcap to compare.
 	pcap := filepath.Join(t.TempDir(), "live.pcap")
