@@ -11,12 +11,17 @@ import (
 
 	"github.com/zcnic/zcnic/eal"
 	"github.com/zcnic/zcnic/mbuf"
+	"github.com/zcnic/zcnic/port"
 )
+
+// FlushInterval is how often a capture writes what it has buffered to
+// its file, at the latest.
+const FlushInterval = time.Second
 
 // CaptureConfig configures a capture to a pcap file.
 type CaptureConfig struct {
-	// Path is the pcap file to create (truncated if it exists). Either
-	// Path or Writer must be set.
+	// Path is the pcap file to create (truncated if it exists), once the
+	// ports have started. Either Path or Writer must be set.
 	Path string
 	// Writer receives the pcap file instead of Path.
 	Writer io.Writer
@@ -53,16 +58,28 @@ type capturer struct {
 }
 
 // handle writes every packet of the burst to the file, then drops it
-// (counted as DropFiltered: consumed by the capture).
+// (counted as DropFiltered: consumed by the capture). A packet whose
+// mbuf chain is broken is not written and counted as DropMalformed.
 func (cp *capturer) handle(c *Ctx, pkts []*mbuf.Mbuf) {
 	cp.mu.Lock()
 	ts := time.Now() // one timestamp for the burst: it arrived at once
-	c.DropAll(DropFiltered)
-	for _, m := range pkts {
+	broken := false
+	for i, m := range pkts {
 		if cp.stopped {
 			continue
 		}
-		if err := cp.w.WriteMbuf(ts, m); err != nil {
+		err := cp.w.WriteMbuf(ts, m)
+		if err == ErrShortChain {
+			if !broken {
+				broken = true
+				for j := range pkts {
+					c.Drop(j, DropFiltered)
+				}
+			}
+			c.Drop(i, DropMalformed)
+			continue
+		}
+		if err != nil {
 			cp.err, cp.stopped = err, true
 			cp.cancel()
 			continue
@@ -72,13 +89,18 @@ func (cp *capturer) handle(c *Ctx, pkts []*mbuf.Mbuf) {
 			cp.cancel()
 		}
 	}
+	if !broken {
+		c.DropAll(DropFiltered)
+	}
 	cp.mu.Unlock()
 }
 
 // Capture receives packets and writes them to a pcap file (see
 // PcapWriter) until cc.Count packets are written, cc.Duration has passed
-// or ctx is done. The file is complete when Capture returns, also when
-// it returns an error after capturing. Every received packet is dropped
+// or ctx is done. The file is created, with its header, once the ports
+// have started (a failed start leaves an existing file alone), is
+// flushed at least every FlushInterval while capturing, and is complete
+// when Capture returns, also when it returns an error after capturing. Every received packet is dropped
 // once written, so the Result's counters add up as for any run.
 func Capture(ctx context.Context, cfg Config, cc CaptureConfig) (CaptureResult, error) {
 	if (cc.Path == "") == (cc.Writer == nil) {
@@ -111,45 +133,95 @@ func Capture(ctx context.Context, cfg Config, cc CaptureConfig) (CaptureResult, 
 		cfg.Lcores = []LcoreConfig{l}
 	}
 
-	out := cc.Writer
+	// The file is created once the ports have started: a run that fails
+	// to start leaves an existing file as it was. Its header is written
+	// at once, and what is captured is flushed at least every
+	// FlushInterval, so the file is readable while the capture runs and
+	// after the process is killed.
+	cp := &capturer{count: cc.Count}
 	var file *os.File
-	if cc.Path != "" {
-		f, err := os.Create(cc.Path)
+	open := func() error {
+		out := cc.Writer
+		if cc.Path != "" {
+			f, err := os.Create(cc.Path)
+			if err != nil {
+				return fmt.Errorf("capture: %w", err)
+			}
+			file, out = f, f
+		}
+		w, err := NewPcapWriter(out, cc.Snaplen)
+		if err == nil {
+			err = w.Flush()
+		}
 		if err != nil {
-			return CaptureResult{}, fmt.Errorf("app: capture: %w", err)
+			if file != nil {
+				file.Close()
+				os.Remove(cc.Path)
+				file = nil
+			}
+			return err
 		}
-		file, out = f, f
+		cp.w = w
+		return nil
 	}
-	w, err := NewPcapWriter(out, cc.Snaplen)
-	if err != nil {
-		if file != nil {
-			file.Close()
-			os.Remove(cc.Path)
+	prev := cfg.OnReady
+	cfg.OnReady = func(ports []*port.Port) error {
+		if err := open(); err != nil {
+			return err
 		}
-		return CaptureResult{}, err
+		if prev != nil {
+			return prev(ports)
+		}
+		return nil
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cp := &capturer{w: w, count: cc.Count, cancel: cancel}
+	cp.cancel = cancel
 	if cc.Duration > 0 {
 		cfg.OnReady = startTimer(cfg.OnReady, cc.Duration, cancel)
 	}
+	flushDone := make(chan struct{})
+	flushStop := make(chan struct{})
+	go func() {
+		defer close(flushDone)
+		t := time.NewTicker(FlushInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-flushStop:
+				return
+			case <-t.C:
+				cp.mu.Lock()
+				if cp.w != nil && !cp.stopped && cp.w.Buffered() > 0 {
+					if err := cp.w.Flush(); err != nil {
+						cp.err, cp.stopped = err, true
+						cp.cancel()
+					}
+				}
+				cp.mu.Unlock()
+			}
+		}
+	}()
 	res, runErr := Run(ctx, cfg, cp.handle)
-	cr := CaptureResult{Result: res, Captured: w.Packets()}
+	close(flushStop)
+	<-flushDone
+	var cr CaptureResult
+	cr.Result = res
 	errs := []error{runErr}
+	if cp.w == nil {
+		return cr, errors.Join(errs...) // never started: no file was made
+	}
+	cr.Captured = cp.w.Packets()
 	if cp.err != nil {
 		errs = append(errs, fmt.Errorf("app: capture: writing %s: %w", cc.Path, cp.err))
 	}
-	if err := w.Flush(); err != nil && cp.err == nil {
+	if err := cp.w.Flush(); err != nil && cp.err == nil {
 		errs = append(errs, fmt.Errorf("app: capture: writing %s: %w", cc.Path, err))
 	}
 	if file != nil {
 		if err := file.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("app: capture: %w", err))
-		}
-		if runErr != nil && cr.Captured == 0 {
-			os.Remove(cc.Path) // set-up failed: leave no empty file behind
 		}
 	}
 	return cr, errors.Join(errs...)

@@ -10,11 +10,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zcnic/zcnic/internal/ealtest"
 	"github.com/zcnic/zcnic/internal/testpkts"
 	"github.com/zcnic/zcnic/mbuf"
 )
@@ -270,3 +272,65 @@ func TestCaptureAllocatesNothing(t *testing.T) {
 type discard struct{}
 
 func (discard) Write(b []byte) (int, error) { return len(b), nil }
+
+// A capture whose start fails leaves an existing file as it was (it was
+// truncated before the ports were set up).
+func TestCaptureFailedStartKeepsFile(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "keep.pcap")
+	require.NoError(t, os.WriteFile(out, []byte("precious"), 0o644))
+	cfg := Config{Ports: []PortConfig{{Device: dev("net_pcap") + ",rx_pcap=" + filepath.Join(t.TempDir(), "missing.pcap")}}}
+	_, err := Capture(context.Background(), cfg, CaptureConfig{Path: out, Count: 1})
+	require.Error(t, err)
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, "precious", string(b))
+}
+
+// The header is written at once and packets reach the file while the
+// capture runs (it buffered 1 MiB and flushed at the end only: 0 bytes
+// while running, no header after a SIGKILL).
+func TestCaptureFlushesWhileRunning(t *testing.T) {
+	in, err := testpkts.Mixed()
+	require.NoError(t, err)
+	out := filepath.Join(t.TempDir(), "out.pcap")
+	cfg := Config{Ports: []PortConfig{{Device: replay(t, in, false)}}}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Capture(context.Background(), cfg, CaptureConfig{Path: out, Duration: 3 * time.Second})
+		done <- err
+	}()
+	time.Sleep(FlushInterval + 700*time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("the capture ended early: %v", err)
+	default:
+	}
+	assert.Len(t, readRecords(t, out), len(in), "every packet is in the file while the capture runs")
+	require.NoError(t, <-done)
+	assert.Len(t, readRecords(t, out), len(in))
+}
+
+// A chain that holds fewer bytes than its PktLen (what net_pcap makes of
+// a frame over 64 KiB) is refused by WriteMbuf, which used to pad it
+// with zeros, and nothing of it reaches the file.
+func TestPcapWriterShortChain(t *testing.T) {
+	pool := ealtest.Pool(t, 63, 0)
+	m := pool.Alloc()
+	require.NotNil(t, m)
+	defer m.Free()
+	require.NoError(t, m.SetData(make([]byte, 100)))
+	pktLen := (*uint32)(unsafe.Add(unsafe.Pointer(m), 36)) // struct rte_mbuf's pkt_len
+	*pktLen = 80054
+	require.Equal(t, 80054, m.PktLen())
+
+	var buf bytes.Buffer
+	w, err := NewPcapWriter(&buf, 0)
+	require.NoError(t, err)
+	ts := time.Unix(1_700_000_000, 0)
+	assert.ErrorIs(t, w.WriteMbuf(ts, m), ErrShortChain)
+	assert.Zero(t, w.Packets())
+	*pktLen = 100
+	require.NoError(t, w.WriteMbuf(ts, m), "the writer is still usable")
+	require.NoError(t, w.Flush())
+	assert.Equal(t, 24+16+100, buf.Len(), "only the whole packet was written")
+}

@@ -92,6 +92,11 @@ func (c *Ctx) sendVerdict(p int) int16 {
 	return int16(p + 1)
 }
 
+// verdicts is the current burst's verdict array, n (len(pkts)) long: the
+// built-in handlers write verdicts straight into it, so that their loops
+// carry no bound check.
+func (c *Ctx) verdicts(n int) []int16 { return c.v[:n] }
+
 // Send transmits packet i on port p (an index in Config.Ports). An
 // out-of-range p, or any p on a NoTx loop, drops the packet as
 // DropNoRoute. An i outside the burst panics, like a slice index.

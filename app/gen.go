@@ -283,11 +283,14 @@ func (g *generator) source(c *Ctx) {
 	if s == nil || s.done {
 		return
 	}
-	for range g.ports {
-		p := g.ports[s.next]
-		if s.next++; s.next == len(g.ports) {
-			s.next = 0
-		}
+	// Each turn starts one port further than the last: a rate limit that
+	// runs out within a turn would otherwise always favour the first.
+	first := s.next
+	if s.next++; s.next == len(g.ports) {
+		s.next = 0
+	}
+	for k := range g.ports {
+		p := g.ports[(first+k)%len(g.ports)]
 		n := min(g.burst, c.TxRoom(p))
 		if s.remaining < uint64(n) {
 			n = int(s.remaining)

@@ -3,6 +3,7 @@ package app
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -99,14 +100,31 @@ func (w *PcapWriter) WritePacket(ts time.Time, data []byte) error {
 	return nil
 }
 
+// ErrShortChain is returned by WriteMbuf for a packet whose segments
+// hold fewer bytes than its PktLen says: a broken mbuf chain (DPDK
+// 22.11's net_pcap builds one for a frame over 64 KiB). Nothing of it is
+// written.
+var ErrShortChain = errors.New("app: mbuf chain shorter than its packet length")
+
 // WriteMbuf writes the packet in m, every segment of it, captured at ts,
-// cut to the snaplen. m is only read.
+// cut to the snaplen. m is only read. A broken chain (ErrShortChain) is
+// not written; the writer stays usable.
 func (w *PcapWriter) WriteMbuf(ts time.Time, m *mbuf.Mbuf) error {
 	pktLen := m.PktLen()
-	left := min(pktLen, w.snaplen)
-	if err := w.record(ts, left, pktLen); err != nil {
+	want := min(pktLen, w.snaplen)
+	if m.DataLen() < want { // more than one segment to read: check them first
+		have := 0
+		for seg := m; seg != nil && have < want; seg = seg.Next() {
+			have += seg.DataLen()
+		}
+		if have < want {
+			return ErrShortChain
+		}
+	}
+	if err := w.record(ts, want, pktLen); err != nil {
 		return err
 	}
+	left := want
 	for seg := m; seg != nil && left > 0; seg = seg.Next() {
 		d := seg.Data()
 		if len(d) > left {
@@ -117,20 +135,12 @@ func (w *PcapWriter) WriteMbuf(ts time.Time, m *mbuf.Mbuf) error {
 		}
 		left -= len(d)
 	}
-	if left > 0 { // a chain shorter than its PktLen: keep the file readable
-		var zero [64]byte
-		for left > 0 && w.err == nil {
-			n := min(left, len(zero))
-			_, w.err = w.w.Write(zero[:n])
-			left -= n
-		}
-		if w.err != nil {
-			return w.err
-		}
-	}
 	w.packets++
 	return nil
 }
+
+// Buffered is how many bytes wait in the buffer for Flush.
+func (w *PcapWriter) Buffered() int { return w.w.Buffered() }
 
 // Flush writes what is buffered to the underlying writer.
 func (w *PcapWriter) Flush() error {

@@ -44,7 +44,7 @@ func FlowHash(m *mbuf.Mbuf) uint32 {
 	}
 	var p pkt.Parsed
 	b := m.Data()
-	_ = pkt.Parse(b, &p) // what parsed is enough to hash
+	_ = pkt.ParseLen(b, m.PktLen(), &p) // what parsed is enough to hash
 	if p.L3Len == 0 {
 		return 0
 	}

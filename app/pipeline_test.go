@@ -289,3 +289,55 @@ func TestFlowHash(t *testing.T) {
 	m.SetOlFlags(mbuf.RxRSSHash)
 	assert.Equal(t, uint32(0xabcd), FlowHash(m), "the NIC's hash when there is one")
 }
+
+// A pipeline whose worker is slower than its rx stage pushes back: the
+// rx stage stops polling its queue while the ring is full, instead of
+// dropping what it received, so a pcap replay loses nothing.
+func TestPipelineBackPressure(t *testing.T) {
+	rxl, wl := pipelineLcores(t)
+	dir := t.TempDir()
+	inPath, outPath := filepath.Join(dir, "in.pcap"), filepath.Join(dir, "out.pcap")
+	mixed, err := testpkts.Mixed()
+	require.NoError(t, err)
+	var in [][]byte
+	for len(in) < 20000 {
+		in = append(in, mixed...)
+	}
+	require.NoError(t, testpkts.WritePcap(inPath, in))
+	empty := filepath.Join(dir, "empty.pcap")
+	require.NoError(t, testpkts.WritePcap(empty, nil))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cfg := Config{
+		Ports: []PortConfig{
+			{Device: dev("net_pcap") + ",rx_pcap=" + inPath},
+			{Device: dev("net_pcap") + ",rx_pcap=" + empty + ",tx_pcap=" + outPath},
+		},
+		Lcores: []LcoreConfig{{Lcore: rxl, Rx: []Queue{{0, 0}}, NoTx: true}, {Lcore: wl}},
+		Rings:  []RingConfig{{From: []uint{rxl}, To: wl, Size: 64}},
+	}
+	untilTx(&cfg, uint64(len(in)), cancel)
+	work, err := NewForwarder(&cfg, FwdConfig{Mode: IO, Peers: []int{1, 0}})
+	require.NoError(t, err)
+	res, err := Run(ctx, cfg, Spread([]int{0}, func(c *Ctx, pkts []*mbuf.Mbuf) {
+		// A slow worker: about 2 µs a packet.
+		for end := time.Now().Add(time.Duration(len(pkts)) * 2 * time.Microsecond); time.Now().Before(end); {
+		}
+		work(c, pkts)
+	}))
+	require.NoError(t, err)
+	require.NotErrorIs(t, ctx.Err(), context.DeadlineExceeded, "the run timed out")
+	checkBalanced(t, res)
+	assert.Equal(t, uint64(len(in)), checkRings(t, res))
+	assert.Zero(t, res.Drops()[DropTxFull], "nothing dropped at the ring")
+	assert.Equal(t, uint64(len(in)), res.Ports[0].Forwarded)
+	var held uint64
+	for _, l := range res.Lcores {
+		held += l.Held
+	}
+	assert.Positive(t, held, "the rx stage waited for the ring")
+	out, err := testpkts.ReadPcap(outPath)
+	require.NoError(t, err)
+	assert.Len(t, out, len(in))
+}

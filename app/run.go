@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/zcnic/zcnic/eal"
+	"github.com/zcnic/zcnic/internal/pcapfile"
 	"github.com/zcnic/zcnic/mbuf"
 	"github.com/zcnic/zcnic/port"
 	"github.com/zcnic/zcnic/ring"
@@ -19,7 +20,8 @@ import (
 type Result struct {
 	Snapshot
 	// Leaked is how many mbufs were not back in the pool at the end:
-	// kept by a handler and never freed. It should be 0.
+	// kept by a handler and never freed, or held by a driver. It
+	// should be 0.
 	Leaked int
 }
 
@@ -87,9 +89,13 @@ func (r *runner) setup() error {
 		r.ports = append(r.ports, p)
 		rxDesc[i], txDesc[i] = orDefault(pc.RxDesc, 512), orDefault(pc.TxDesc, 512)
 	}
+	count := cfg.poolSize(rxDesc, txDesc)
+	if cfg.PoolSize == 0 {
+		count = growPool(count, r.replayHeld())
+	}
 	pool, err := mbuf.NewPool(mbuf.PoolConfig{
 		Name:     fmt.Sprintf("%s_%d", cfg.Name, poolSeq.Add(1)),
-		Count:    cfg.poolSize(rxDesc, txDesc),
+		Count:    count,
 		Cache:    cfg.PoolCache,
 		DataRoom: cfg.DataRoom,
 		Socket:   mbuf.SocketAny,
@@ -154,6 +160,43 @@ func (r *runner) setup() error {
 }
 
 var poolSeq atomic.Int64
+
+// replayHeld is how many mbufs the ports keep for themselves outside
+// their descriptors: a net_pcap port with infinite_rx=1 loads every
+// packet of its rx_pcap files (one per rx queue) into mbufs at setup.
+// A file that cannot be read counts 0 here; Configure says why.
+func (r *runner) replayHeld() int {
+	n := 0
+	for i, p := range r.ports {
+		if in, err := p.Info(); err != nil || in.Driver != "net_pcap" {
+			continue
+		}
+		a := pcapfile.ParseNetPcapArgs(p.DevArgs())
+		if !a.InfiniteRx {
+			continue
+		}
+		for q := 0; q < r.cfg.rxQueues(i) && q < len(a.RxPcap); q++ {
+			if in, err := pcapfile.Scan(a.RxPcap[q]); err == nil {
+				n += in.Records
+			}
+		}
+	}
+	return n
+}
+
+// growPool adds extra mbufs to an automatic pool size, keeping it
+// 2^k-1.
+func growPool(size, extra int) int {
+	if extra == 0 {
+		return size
+	}
+	n := size + extra
+	size = 1
+	for size-1 < n {
+		size <<= 1
+	}
+	return size - 1
+}
 
 func orDefault(v, d int) int {
 	if v == 0 {
@@ -266,9 +309,23 @@ func (r *runner) run(ctx context.Context, h Handler) (Result, error) {
 	}
 	res.Leaked = r.leaked
 	if res.Leaked > 0 {
-		errs = append(errs, fmt.Errorf("app: %d mbufs were not returned to the pool (kept by the handler and never freed)", res.Leaked))
+		errs = append(errs, leakError(res.Leaked, res.Snapshot))
 	}
 	return res, errors.Join(errs...)
+}
+
+// leakError says how many mbufs did not come back and who may hold them:
+// the handler, if it kept packets, and otherwise a driver, since the
+// loops' own bursts are freed and every port closed by then.
+func leakError(leaked int, s Snapshot) error {
+	var kept uint64
+	for _, p := range s.Ports {
+		kept += p.Kept
+	}
+	if kept == 0 {
+		return fmt.Errorf("app: %d mbufs were not returned to the pool: the handler kept no packet, so a driver holds them (its ports were closed and did not give them back)", leaked)
+	}
+	return fmt.Errorf("app: %d mbufs were not returned to the pool: the handler kept %d packets and never freed or sent some of them (or a driver holds them)", leaked, kept)
 }
 
 func (r *runner) snapshot() Snapshot {

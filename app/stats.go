@@ -35,6 +35,10 @@ type LcoreCounters struct {
 	// RingIn counts packets this loop received from rings, RingOut
 	// packets it handed to rings (pipelines, Config.Rings).
 	RingIn, RingOut uint64
+	// Held counts turns in which the loop left its rx queues unpolled
+	// because a ring it fills was full (back-pressure: the packets wait
+	// in the NIC's queue instead of being dropped at the ring).
+	Held uint64
 }
 
 // Utilisation is the share of polls that found packets.

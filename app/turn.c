@@ -51,6 +51,20 @@ static inline int any_own_verdict(const int16_t *v, uint16_t n)
 	return own != 0;
 }
 
+/* tx sends n packets of a on tx queue q (port index i) and counts what
+ * the port took; it returns that number. */
+static inline uint16_t tx(struct zc_turn *t, uint16_t i, struct zc_out *q, struct rte_mbuf **a, uint16_t n)
+{
+	/* Count bytes before the port may free the mbufs. */
+	uint64_t bytes = t->count_bytes ? sum_bytes(a, n) : 0;
+	uint16_t s = rte_eth_tx_burst(q->port, q->queue, a, n);
+	if (t->count_bytes && s < n)
+		bytes -= sum_bytes(a + s, n - s);
+	t->c.pc[i].tx_pkts += s;
+	t->c.pc[i].tx_bytes += bytes;
+	return s;
+}
+
 /* apply_one carries out verdict x for packet m, received on p's port. */
 static inline void apply_one(struct zc_turn *t, struct zc_portc *p, struct rte_mbuf *m, int x)
 {
@@ -93,13 +107,18 @@ static void apply_verdicts(struct zc_turn *t, struct zc_src *s)
 	s->got = 0;
 	s->vall = ZC_V_NONE;
 
-	/* Fast path: the whole vector to one port with room (io, macswap
-	 * without drops) is one copy of pointers. */
+	/* Fast path: the whole vector to one port (io, macswap without
+	 * drops). With nothing queued before it for that port, it is sent
+	 * straight from the rx array, as testpmd does; what the port does not
+	 * take is queued, in order, for flush_tx to retry. */
 	if (pc != NULL && vall > 0 && vall <= t->ntx && !any_own_verdict(v, n)) {
 		struct zc_out *q = &t->tx[vall - 1];
 		if (q->cap - q->n >= n) {
-			memcpy(q->arr + q->n, pk, n * sizeof(*pk));
-			q->n += n;
+			uint16_t sent = 0;
+			if (q->n == 0)
+				sent = tx(t, vall - 1, q, pk, n);
+			memcpy(q->arr + q->n, pk + sent, (n - sent) * sizeof(*pk));
+			q->n += n - sent;
 			pc->fwd += n;
 			return;
 		}
@@ -120,18 +139,10 @@ static void flush_tx(struct zc_turn *t)
 		struct zc_out *q = &t->tx[i];
 		if (q->n == 0)
 			continue;
-		/* Count bytes before the port may free the mbufs. */
-		uint64_t bytes = t->count_bytes ? sum_bytes(q->arr, q->n) : 0;
-		uint16_t s = rte_eth_tx_burst(q->port, q->queue, q->arr, q->n);
-		if (s < q->n) {
-			if (t->count_bytes)
-				bytes -= sum_bytes(q->arr + s, q->n - s);
-			if (s > 0)
-				memmove(q->arr, q->arr + s, (q->n - s) * sizeof(*q->arr));
-		}
+		uint16_t s = tx(t, i, q, q->arr, q->n);
+		if (s > 0 && s < q->n)
+			memmove(q->arr, q->arr + s, (q->n - s) * sizeof(*q->arr));
 		q->n -= s;
-		t->c.pc[i].tx_pkts += s;
-		t->c.pc[i].tx_bytes += bytes;
 	}
 }
 
@@ -189,6 +200,15 @@ static uint16_t poll(struct zc_turn *t, struct zc_src *s)
 	return got;
 }
 
+/* Is any ring output still holding packets the ring did not take? */
+static inline int rings_full(const struct zc_turn *t)
+{
+	for (uint16_t i = 0; i < t->nrq; i++)
+		if (t->rq[i].n)
+			return 1;
+	return 0;
+}
+
 void zc_turn(uintptr_t tp)
 {
 	struct zc_turn *t = (struct zc_turn *)tp;
@@ -198,9 +218,16 @@ void zc_turn(uintptr_t tp)
 	flush_tx(t);
 	flush_rings(t);
 	free_drops(t);
+	/* Back-pressure (see turn.h): with a ring output still full, poll
+	 * only rings, not rx queues. The ring outputs hold room for every
+	 * source's vector (Go sizes them so), so a loop that polls only when
+	 * they are empty never has to drop at them. */
+	int hold = rings_full(t);
+	if (hold)
+		t->c.held++;
 	for (uint16_t i = 0; i < t->nsrc; i++) {
 		struct zc_src *s = &t->src[i];
-		if (!s->active)
+		if (!s->active || (hold && s->ring == NULL))
 			continue;
 		s->got = poll(t, s);
 		if (s->got)

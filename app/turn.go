@@ -189,6 +189,7 @@ func (t *cturn) read(l *LcoreCounters) {
 	}
 	l.BusyPolls, l.EmptyPolls = uint64(t.c.busy), uint64(t.c.empty)
 	l.RingIn, l.RingOut = uint64(t.c.ring_in), uint64(t.c.ring_out)
+	l.Held = uint64(t.c.held)
 }
 
 // countDrops counts pkts, about to be freed by Go, as dropped for reason.

@@ -8,6 +8,12 @@
  * keeps the loop's counters too, so that Go does no per-packet
  * bookkeeping.
  *
+ * Back-pressure: a loop that fills rings (a pipeline's rx stage) polls
+ * its rx queues only once everything it gave the rings is in them. While
+ * a ring is full the packets wait in the NIC's queue, which drops and
+ * counts them (imissed) if it overflows, as hardware does; the loop
+ * never drops what it already received.
+ *
  * Everything here lives in C memory (calloc), owned by the Go Ctx that
  * made it; Go reads and writes the fields directly between crossings.
  * The verdict and drop-reason values below are the only definition: the
@@ -67,6 +73,8 @@ struct zc_counters {
 	uint64_t drops[ZC_NREASONS];
 	uint64_t busy, empty;          /* polls that found packets, or none */
 	uint64_t ring_in, ring_out;    /* packets from and to rings */
+	uint64_t held;                 /* turns the rx queues were not polled:
+	                                  a ring this loop fills was full */
 };
 
 /* A tx queue or a ring this loop fills: arr holds n packets of cap. */

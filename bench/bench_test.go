@@ -129,11 +129,33 @@ func TestMachineParsing(t *testing.T) {
 	assert.Equal(t, "Debian GNU/Linux 12 (bookworm)", OSName("NAME=\"Debian GNU/Linux\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n"))
 }
 
+func scenario(t *testing.T, id string) Scenario {
+	for _, s := range Scenarios("in.pcap") {
+		if s.ID == id {
+			return s
+		}
+	}
+	t.Fatalf("no scenario %s", id)
+	return Scenario{}
+}
+
+// S1b runs both programs at burst 128; the others at the run's burst.
+func TestScenarioBurst(t *testing.T) {
+	c := DefaultConfig(false)
+	sc := scenario(t, "S1b")
+	assert.Contains(t, strings.Join(c.TestpmdArgs(sc), " "), "--burst=128 ")
+	assert.Contains(t, strings.Join(c.ZcnicArgs(sc, 0, 0), " "), "--burst 128 ")
+	sc = scenario(t, "S1")
+	assert.Contains(t, strings.Join(c.TestpmdArgs(sc), " "), "--burst=32 ")
+	assert.Contains(t, strings.Join(c.ZcnicArgs(sc, 0, 0), " "), "--burst 32 ")
+	assert.Equal(t, []string{"S1", "S1b", "S2", "S3", "S4"}, ScenarioIDs())
+}
+
 // Both programs get the same EAL settings, lcores, burst, pool and
 // descriptors.
 func TestArgsMatch(t *testing.T) {
 	c := DefaultConfig(false)
-	sc := Scenarios("in.pcap")[2]
+	sc := scenario(t, "S3")
 	tp := strings.Join(c.TestpmdArgs(sc), " ")
 	assert.Equal(t, "-l 0,1 --main-lcore 0 --no-pci --in-memory --no-telemetry --log-level error "+
 		"--vdev net_pcap0,rx_pcap=in.pcap,infinite_rx=1 --vdev net_null0,no-rx=1 -- "+
@@ -155,7 +177,7 @@ func TestArgsMatch(t *testing.T) {
 func TestConfigCheck(t *testing.T) {
 	c := DefaultConfig(true)
 	assert.NoError(t, c.check())
-	assert.Equal(t, 2, c.Rounds)
+	assert.Equal(t, 3, c.Rounds)
 	for _, tc := range []struct {
 		edit func(*Config)
 		msg  string
@@ -204,19 +226,26 @@ func TestSummarizeAndReport(t *testing.T) {
 	require.NotNil(t, s1.Testpmd.Median)
 	assert.Equal(t, 100.0, *s1.Testpmd.Median)
 	assert.Equal(t, 97.0, *s1.Zcnic.Median)
-	assert.InDelta(t, 0.97, *s1.Ratio, 1e-9)
-	assert.InDelta(t, 59.5/61, *r.Scenarios[1].Ratio, 1e-9, "even rounds: mean of the middle two")
+	// The ratio is the median of the rounds' ratios, not the ratio of
+	// the medians (0.97 here).
+	assert.Equal(t, []float64{0.95, 0.9, 97.0 / 90}, s1.RoundRatios)
+	assert.InDelta(t, 0.95, *s1.Ratio, 1e-9)
+	assert.InDelta(t, 0.9, *s1.RatioMin, 1e-9)
+	assert.InDelta(t, 97.0/90, *s1.RatioMax, 1e-9)
+	assert.InDelta(t, (58.0/60+61.0/62)/2, *r.Scenarios[1].Ratio, 1e-9, "even rounds: mean of the middle two")
 	s3 := r.Scenarios[2]
 	assert.Nil(t, s3.Zcnic.Median, "failed runs are not values")
 	assert.Nil(t, s3.Ratio)
+	assert.Nil(t, s3.RatioMin)
 	assert.Equal(t, []float64{}, s3.Zcnic.Rounds)
+	assert.Equal(t, []float64{}, s3.RoundRatios)
 
-	assert.Equal(t, "ratios S1=0.97 S2=0.98 S3=n/a S4=0.95", r.RatiosLine())
+	assert.Equal(t, "ratios S1=0.95(0.90-1.08) S2=0.98(0.97-0.98) S3=n/a S4=0.95(0.95-0.95)", r.RatiosLine())
 	md := r.Markdown()
-	assert.Contains(t, md, "| scenario | testpmd (median) | zcnic (median) | unit | zcnic/testpmd | testpmd rounds | zcnic rounds |\n")
-	assert.Contains(t, md, "| S1: net_null pair, io | 100.00 | 97.00 | Mpps | 0.970 | 100.00, 110.00, 90.00 | 95.00, 99.00, 97.00 |\n")
-	assert.Contains(t, md, "| S3: pcap | 40.00 | n/a | Mpps | n/a | 40.00 | - |\n")
-	assert.Contains(t, md, "| S4: taps | 2.10 | 2.00 | Gbit/s | 0.952 |")
+	assert.Contains(t, md, "| scenario | testpmd (median) | zcnic (median) | unit | zcnic/testpmd: median of round ratios (min-max) | round ratios | testpmd rounds | zcnic rounds |\n")
+	assert.Contains(t, md, "| S1: net_null pair, io | 100.00 | 97.00 | Mpps | 0.950 (0.900-1.078) | 0.95, 0.90, 1.08 | 100.00, 110.00, 90.00 | 95.00, 99.00, 97.00 |\n")
+	assert.Contains(t, md, "| S3: pcap | 40.00 | n/a | Mpps | n/a | - | 40.00 | - |\n")
+	assert.Contains(t, md, "| S4: taps | 2.10 | 2.00 | Gbit/s | 0.952 (0.950-0.955) |")
 	assert.Contains(t, md, "zero-copy: allocs/burst=0.000 gc_cycles=0 (zcnic fwd S2 macswap, 10 s, stats lines off: 0 heap allocations, 0 bytes over 9.8 s, 12345678 bursts)")
 	assert.Contains(t, md, "Test CPU; 2 CPUs; Linux 6.1.0; DPDK 22.11.4; go1.26.8; load average 0.10 0.20 0.30 at the start")
 	assert.Contains(t, md, "EAL `-l 0,1 --main-lcore 0 --no-pci --in-memory --no-telemetry --log-level error`, forwarding lcore 1, burst 32, 8191 mbufs (cache 256)")
@@ -240,11 +269,11 @@ func TestWriteFilesAndChart(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &back), "results.json is JSON (no NaN)")
 	require.Len(t, back.Scenarios, 4)
 	assert.Nil(t, back.Scenarios[2].Ratio)
-	assert.InDelta(t, 0.97, *back.Scenarios[0].Ratio, 1e-9)
+	assert.InDelta(t, 0.95, *back.Scenarios[0].Ratio, 1e-9)
 	assert.Equal(t, "boom", back.Scenarios[2].Runs[1].Error)
 	md, err := os.ReadFile(filepath.Join(dir, "results.md"))
 	require.NoError(t, err)
-	assert.True(t, strings.HasSuffix(string(md), "\nratios S1=0.97 S2=0.98 S3=n/a S4=0.95\n"))
+	assert.True(t, strings.HasSuffix(string(md), "\nratios S1=0.95(0.90-1.08) S2=0.98(0.97-0.98) S3=n/a S4=0.95(0.95-0.95)\n"))
 
 	path := filepath.Join(dir, "chart.png")
 	require.NoError(t, DrawChart(r, path))
@@ -258,4 +287,41 @@ func TestWriteFilesAndChart(t *testing.T) {
 
 	// No scenario measured at all still draws.
 	require.NoError(t, DrawChart(&Results{}, filepath.Join(dir, "empty.png")))
+}
+
+func TestParsePerfReportAndClassify(t *testing.T) {
+	rep := `
+# a comment
+    40.00%          160  librte_net_null.so.23.0  [.] 0x0000000000004467
+    20.00%           80  librte_mempool_ring.so.23.0  [.] common_ring_mc_dequeue
+    15.00%           60  zcnic                    [.] github.com/zcnic/zcnic/app.NewForwarder.func4
+     5.00%           20  ld-linux-x86-64.so.2     [.] __tls_get_addr
+     8.00%           32  zcnic                    [.] zc_turn
+     4.00%           16  zcnic                    [.] runtime.cgocall
+     3.00%           12  libc.so.6                [.] __memmove_avx512_unaligned_erms
+     5.00%           20  [kernel.kallsyms]        [k] finish_task_switch.isra.0
+`
+	rows, n := ParsePerfReport(rep)
+	require.Len(t, rows, 8)
+	assert.Equal(t, 400, n)
+	assert.Equal(t, "finish_task_switch.isra.0", rows[7].Symbol)
+	var p Profile
+	p.classify(rows, "zcnic")
+	assert.InDelta(t, 60, p.PMD, 1e-9)
+	assert.InDelta(t, 27, p.Loop, 1e-9)
+	assert.InDelta(t, 5, p.TLS, 1e-9)
+	assert.InDelta(t, 8, p.Other, 1e-9)
+	assert.InDelta(t, 15, p.Parts["Go loop and handler"], 1e-9)
+	assert.InDelta(t, 8, p.Parts["C turn"], 1e-9)
+	assert.InDelta(t, 4, p.Parts["cgo crossing and Go runtime"], 1e-9)
+	assert.Equal(t, "0x0000000000004467", p.Top[0].Symbol)
+
+	var q Profile
+	q.classify([]SymbolShare{{Symbol: "pkt_burst_io_forward", DSO: "dpdk-testpmd", Share: 10}, {Symbol: "x", DSO: "zcnic", Share: 5}}, "testpmd")
+	assert.InDelta(t, 10, q.Loop, 1e-9)
+	assert.InDelta(t, 5, q.Other, 1e-9)
+	assert.Empty(t, q.Parts)
+	md := ProfileMarkdown([]Profile{p, {Scenario: "S2", Program: "testpmd", Error: "boom"}})
+	assert.Contains(t, md, "| 0 | 60.0% | 27.0% | 5.0% | 8.0% | Go loop and handler 15.0%, C turn 8.0%, cgo crossing and Go runtime 4.0% |")
+	assert.Contains(t, md, "| S2 | testpmd | - | - | - | - | - | failed: boom |")
 }

@@ -126,7 +126,7 @@ func maxOf(vs plotter.Values) float64 {
 
 func ratioPlot(r *Results) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = "zcnic / dpdk-testpmd (median over rounds)"
+	p.Title.Text = "zcnic / dpdk-testpmd (median of the rounds' ratios)"
 	p.Y.Label.Text = "ratio"
 	var names []string
 	var v plotter.Values

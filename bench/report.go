@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -30,6 +31,7 @@ type Settings struct {
 	Lcores          string   `json:"lcores"`
 	ForwardingLcore int      `json:"forwarding_lcore"`
 	Burst           int      `json:"burst"`
+	ZcnicVector     int      `json:"zcnic_vector"` // 0: zcnic's default
 	PoolSize        int      `json:"pool_size"`
 	PoolCache       int      `json:"pool_cache"`
 	RxDesc          int      `json:"rxd"`
@@ -58,9 +60,16 @@ type ScenarioResult struct {
 	Unit    string `json:"unit"`
 	Testpmd Stat   `json:"testpmd"`
 	Zcnic   Stat   `json:"zcnic"`
-	// Ratio is zcnic's median over testpmd's; null when either is missing.
-	Ratio *float64    `json:"ratio"`
-	Runs  []RunResult `json:"runs"`
+	// RoundRatios are each round's zcnic value over the testpmd value
+	// of the same round (the two runs side by side), for the rounds
+	// where both ran.
+	RoundRatios []float64 `json:"round_ratios"`
+	// Ratio is the median of RoundRatios, RatioMin and RatioMax their
+	// spread; null when no round has both.
+	Ratio    *float64    `json:"ratio"`
+	RatioMin *float64    `json:"ratio_min"`
+	RatioMax *float64    `json:"ratio_max"`
+	Runs     []RunResult `json:"runs"`
 }
 
 // Stat is one program's values over the rounds, and their median.
@@ -76,9 +85,13 @@ func ptr(v float64) *float64 {
 	return &v
 }
 
-// Summarize fills the medians and the ratio from the runs.
+// Summarize fills the medians, the per-round ratios and their median
+// and spread from the runs.
 func (s *ScenarioResult) Summarize() {
 	s.Testpmd, s.Zcnic = Stat{Rounds: []float64{}}, Stat{Rounds: []float64{}}
+	s.RoundRatios = []float64{}
+	byRound := map[int]map[string]float64{}
+	var rounds []int
 	for _, r := range s.Runs {
 		if r.Error != "" {
 			continue
@@ -88,10 +101,35 @@ func (s *ScenarioResult) Summarize() {
 		} else {
 			s.Testpmd.Rounds = append(s.Testpmd.Rounds, r.Value)
 		}
+		if byRound[r.Round] == nil {
+			byRound[r.Round] = map[string]float64{}
+			rounds = append(rounds, r.Round)
+		}
+		byRound[r.Round][r.Program] = r.Value
+	}
+	for _, n := range rounds {
+		z, zok := byRound[n]["zcnic"]
+		t, tok := byRound[n]["testpmd"]
+		if q := Ratio(z, t); zok && tok && !math.IsNaN(q) {
+			s.RoundRatios = append(s.RoundRatios, q)
+		}
 	}
 	t, z := Median(s.Testpmd.Rounds), Median(s.Zcnic.Rounds)
 	s.Testpmd.Median, s.Zcnic.Median = ptr(t), ptr(z)
-	s.Ratio = ptr(Ratio(z, t))
+	s.Ratio = ptr(Median(s.RoundRatios))
+	if len(s.RoundRatios) > 0 {
+		s.RatioMin, s.RatioMax = ptr(slices.Min(s.RoundRatios)), ptr(slices.Max(s.RoundRatios))
+	} else {
+		s.RatioMin, s.RatioMax = nil, nil
+	}
+}
+
+// Spread is the ratio with its spread over rounds: "0.97 (0.91-1.02)".
+func (s *ScenarioResult) Spread(prec int) string {
+	if s.Ratio == nil {
+		return "n/a"
+	}
+	return fmt.Sprintf("%s (%s-%s)", fmtNum(s.Ratio, prec), fmtNum(s.RatioMin, prec), fmtNum(s.RatioMax, prec))
 }
 
 // ZeroCopy is the proof of zero-copy discipline: a zcnic forwarding
@@ -158,12 +196,12 @@ func fmtList(xs []float64, prec int) string {
 // machine, as Markdown.
 func (r *Results) Markdown() string {
 	var b strings.Builder
-	b.WriteString("| scenario | testpmd (median) | zcnic (median) | unit | zcnic/testpmd | testpmd rounds | zcnic rounds |\n")
-	b.WriteString("|---|---:|---:|---|---:|---|---|\n")
+	b.WriteString("| scenario | testpmd (median) | zcnic (median) | unit | zcnic/testpmd: median of round ratios (min-max) | round ratios | testpmd rounds | zcnic rounds |\n")
+	b.WriteString("|---|---:|---:|---|---:|---|---|---|\n")
 	for _, s := range r.Scenarios {
-		fmt.Fprintf(&b, "| %s: %s | %s | %s | %s | %s | %s | %s |\n", s.ID, s.Title,
-			fmtNum(s.Testpmd.Median, 2), fmtNum(s.Zcnic.Median, 2), s.Unit, fmtNum(s.Ratio, 3),
-			fmtList(s.Testpmd.Rounds, 2), fmtList(s.Zcnic.Rounds, 2))
+		fmt.Fprintf(&b, "| %s: %s | %s | %s | %s | %s | %s | %s | %s |\n", s.ID, s.Title,
+			fmtNum(s.Testpmd.Median, 2), fmtNum(s.Zcnic.Median, 2), s.Unit, s.Spread(3),
+			fmtList(s.RoundRatios, 2), fmtList(s.Testpmd.Rounds, 2), fmtList(s.Zcnic.Rounds, 2))
 	}
 	if r.ZeroCopy != nil {
 		for _, l := range r.ZeroCopy.Lines() {
@@ -177,11 +215,12 @@ func (r *Results) Markdown() string {
 	return b.String()
 }
 
-// RatiosLine is the last line a run prints: "ratios S1=0.97 S2=... ".
+// RatiosLine is the last line a run prints: each scenario's median of
+// round ratios and their range, "ratios S1=0.97(0.91-1.02) S1b=... ".
 func (r *Results) RatiosLine() string {
 	parts := []string{"ratios"}
 	for _, s := range r.Scenarios {
-		parts = append(parts, s.ID+"="+fmtNum(s.Ratio, 2))
+		parts = append(parts, s.ID+"="+strings.ReplaceAll(s.Spread(2), " ", ""))
 	}
 	return strings.Join(parts, " ")
 }

@@ -38,6 +38,8 @@ type Config struct {
 	// FwdLcore, in both programs.
 	MainLcore, FwdLcore int
 	Burst               int
+	// Vector is zcnic's --vector (0: its default); testpmd has none.
+	Vector              int
 	PoolSize, PoolCache int
 	RxDesc, TxDesc      int
 	// NoHuge runs both EALs without hugepages (when none can be had).
@@ -51,14 +53,22 @@ type Config struct {
 func DefaultConfig(quick bool) Config {
 	c := Config{
 		Zcnic: "bin/zcnic", Testpmd: "dpdk-testpmd", Out: "out/bench", Pcap: "bench/testdata/mixed.pcap",
-		Rounds: 5, Warmup: 2, Measure: 8, IperfSeconds: 10, ZeroCopySeconds: 10,
+		Rounds: 7, Warmup: 1, Measure: 3, IperfSeconds: 4, ZeroCopySeconds: 10,
 		MainLcore: 0, FwdLcore: 1, Burst: 32, PoolSize: 8191, PoolCache: 256, RxDesc: 512, TxDesc: 512,
 		Log: os.Stderr,
 	}
 	if quick {
-		c.Quick, c.Rounds, c.Measure, c.IperfSeconds = true, 2, 3, 3
+		c.Quick, c.Rounds, c.Measure, c.IperfSeconds = true, 3, 2, 2
 	}
 	return c
+}
+
+// burst is sc's burst size: its own, or the run's.
+func (c *Config) burst(sc Scenario) int {
+	if sc.Burst > 0 {
+		return sc.Burst
+	}
+	return c.Burst
 }
 
 func (c *Config) lcores() string { return fmt.Sprintf("%d,%d", c.MainLcore, c.FwdLcore) }
@@ -82,7 +92,7 @@ func (c *Config) TestpmdArgs(sc Scenario) []string {
 		a = append(a, "--vdev", v)
 	}
 	return append(a, "--",
-		"--forward-mode="+sc.Mode, "--nb-cores=1", "--burst="+strconv.Itoa(c.Burst),
+		"--forward-mode="+sc.Mode, "--nb-cores=1", "--burst="+strconv.Itoa(c.burst(sc)),
 		"--mbcache="+strconv.Itoa(c.PoolCache), "--total-num-mbufs="+strconv.Itoa(c.PoolSize),
 		"--rxd="+strconv.Itoa(c.RxDesc), "--txd="+strconv.Itoa(c.TxDesc),
 		"--stats-period", "1", "--auto-start")
@@ -91,10 +101,13 @@ func (c *Config) TestpmdArgs(sc Scenario) []string {
 // ZcnicArgs is `zcnic fwd`'s command line for sc: stats lines every
 // statsInterval (JSON), running for duration (0: until SIGINT).
 func (c *Config) ZcnicArgs(sc Scenario, duration, statsInterval time.Duration) []string {
-	a := []string{"fwd", "--mode", sc.Mode, "--lcores", c.lcores(), "--burst", strconv.Itoa(c.Burst),
+	a := []string{"fwd", "--mode", sc.Mode, "--lcores", c.lcores(), "--burst", strconv.Itoa(c.burst(sc)),
 		"--pool-size", strconv.Itoa(c.PoolSize), "--pool-cache", strconv.Itoa(c.PoolCache),
 		"--rxd", strconv.Itoa(c.RxDesc), "--txd", strconv.Itoa(c.TxDesc),
 		"--stats-interval", statsInterval.String(), "--stats-format", "json", "--json", "--log-level", "error"}
+	if c.Vector > 0 {
+		a = append(a, "--vector", strconv.Itoa(c.Vector))
+	}
 	if duration > 0 {
 		a = append(a, "--duration", duration.String())
 	}
@@ -111,9 +124,9 @@ func (c *Config) ZcnicArgs(sc Scenario, duration, statsInterval time.Duration) [
 func (c *Config) Settings() Settings {
 	return Settings{
 		Quick: c.Quick, Rounds: c.Rounds, WarmupSeconds: c.Warmup, MeasureSeconds: c.Measure, IperfSeconds: c.IperfSeconds,
-		Lcores: c.lcores(), ForwardingLcore: c.FwdLcore, Burst: c.Burst, PoolSize: c.PoolSize, PoolCache: c.PoolCache,
+		Lcores: c.lcores(), ForwardingLcore: c.FwdLcore, Burst: c.Burst, ZcnicVector: c.Vector, PoolSize: c.PoolSize, PoolCache: c.PoolCache,
 		RxDesc: c.RxDesc, TxDesc: c.TxDesc, NoHuge: c.NoHuge, EAL: c.ealCommon(),
-		Metric: fmt.Sprintf("packets transmitted per second summed over the ports, per-second samples, first %d s dropped, median of the next %d s, then the median over rounds", c.Warmup, c.Measure),
+		Metric: fmt.Sprintf("packets transmitted per second summed over the ports, per-second samples, first %d s dropped, median of the next %d s; a round's ratio is zcnic's run over the testpmd run beside it, and the figure is the median of the rounds' ratios", c.Warmup, c.Measure),
 	}
 }
 
@@ -130,7 +143,7 @@ func (c *Config) check() error {
 	}
 	for _, o := range c.Only {
 		if !slices.ContainsFunc(Scenarios(""), func(s Scenario) bool { return s.ID == o }) {
-			return fmt.Errorf("unknown scenario %q (S1, S2, S3, S4)", o)
+			return fmt.Errorf("unknown scenario %q (%s)", o, strings.Join(ScenarioIDs(), ", "))
 		}
 	}
 	return nil

@@ -135,7 +135,25 @@ func (p *Parsed) HasL4() bool { return p.L4Len > 0 }
 //
 // A fragment other than the first has FlagFragment, L4Proto set, L4Offset 0,
 // and its fragment data as payload.
-func Parse(b []byte, p *Parsed) error {
+func Parse(b []byte, p *Parsed) error { return parse(b, len(b), p) }
+
+// ParseLen is Parse for a packet of pktLen bytes whose first len(b) bytes
+// are b: the first segment of a chained mbuf (mbuf.Data), with pktLen
+// its PktLen. The headers must be in b, as drivers put them in the first
+// segment; the lengths the headers announce (IPv4 total length, IPv6
+// payload length, UDP length) are checked against pktLen, so a frame
+// larger than one segment parses as it would whole. PayloadLen then
+// counts the bytes in later segments too. With pktLen <= len(b) it is
+// Parse(b[:pktLen], p).
+func ParseLen(b []byte, pktLen int, p *Parsed) error {
+	if pktLen <= len(b) {
+		return parse(b[:max(pktLen, 0)], max(pktLen, 0), p)
+	}
+	return parse(b, pktLen, p)
+}
+
+// parse parses a packet of n >= len(b) bytes whose first bytes are b.
+func parse(b []byte, n int, p *Parsed) error {
 	*p = Parsed{}
 	if len(b) < EthernetLen {
 		return p.fail(FlagTruncated)
@@ -158,15 +176,15 @@ func Parse(b []byte, p *Parsed) error {
 	p.L3Offset = off
 	switch et {
 	case EtherTypeIPv4:
-		return parseIPv4(b, off, p)
+		return parseIPv4(b, n, off, p)
 	case EtherTypeIPv6:
-		return parseIPv6(b, off, p)
+		return parseIPv6(b, n, off, p)
 	case EtherTypeARP:
 		return parseARP(b, off, p)
 	}
 	p.L3Proto = L3Other
 	p.PayloadOffset = off
-	p.PayloadLen = len(b) - off
+	p.PayloadLen = n - off
 	return nil
 }
 
@@ -179,7 +197,7 @@ func (p *Parsed) fail(f Flags) error {
 	return ErrMalformed
 }
 
-func parseIPv4(b []byte, off int, p *Parsed) error {
+func parseIPv4(b []byte, n, off int, p *Parsed) error {
 	p.L3Proto = L3IPv4
 	ip := b[off:]
 	if len(ip) < IPv4MinLen {
@@ -193,7 +211,7 @@ func parseIPv4(b []byte, off int, p *Parsed) error {
 	switch {
 	case hl < IPv4MinLen || total < hl:
 		return p.fail(FlagMalformed)
-	case total > len(ip):
+	case total > n-off:
 		return p.fail(FlagTruncated)
 	}
 	if hl > IPv4MinLen {
@@ -212,10 +230,10 @@ func parseIPv4(b []byte, off int, p *Parsed) error {
 			return nil
 		}
 	}
-	return parseL4(b[:end], l4, proto, p)
+	return parseL4(b[:min(end, len(b))], end, l4, proto, p)
 }
 
-func parseIPv6(b []byte, off int, p *Parsed) error {
+func parseIPv6(b []byte, n, off int, p *Parsed) error {
 	p.L3Proto = L3IPv6
 	ip := b[off:]
 	if len(ip) < IPv6Len {
@@ -225,10 +243,10 @@ func parseIPv6(b []byte, off int, p *Parsed) error {
 		return p.fail(FlagMalformed)
 	}
 	end := off + IPv6Len + int(binary.BigEndian.Uint16(ip[4:6]))
-	if end > len(b) {
+	if end > n {
 		return p.fail(FlagTruncated)
 	}
-	proto, cur, frag, fail := walkIPv6(b[:end], off+IPv6Len, ip[6])
+	proto, cur, frag, fail := walkIPv6(b[:min(end, len(b))], off+IPv6Len, ip[6])
 	if fail != 0 {
 		return p.fail(fail)
 	}
@@ -246,7 +264,7 @@ func parseIPv6(b []byte, off int, p *Parsed) error {
 		p.PayloadLen = end - cur
 		return nil
 	}
-	return parseL4(b[:end], cur, proto, p)
+	return parseL4(b[:min(end, len(b))], end, cur, proto, p)
 }
 
 // Fragment kinds reported by walkIPv6.
@@ -317,10 +335,13 @@ func parseARP(b []byte, off int, p *Parsed) error {
 	return nil
 }
 
-// parseL4 parses the upper-layer header at off; b ends where the IP packet
-// ends.
-func parseL4(b []byte, off int, proto uint8, p *Parsed) error {
+// parseL4 parses the upper-layer header at off; the IP packet ends at
+// end, and b where it does or where the first segment does.
+func parseL4(b []byte, end, off int, proto uint8, p *Parsed) error {
 	p.L4Offset = off
+	if off > len(b) {
+		return p.fail(FlagTruncated) // headers past the first segment
+	}
 	l4 := b[off:]
 	var n int
 	switch {
@@ -329,7 +350,7 @@ func parseL4(b []byte, off int, proto uint8, p *Parsed) error {
 			return p.fail(FlagTruncated)
 		}
 		if p.Flags&FlagFragment == 0 {
-			if ul := int(binary.BigEndian.Uint16(l4[4:6])); ul < UDPLen || ul > len(l4) {
+			if ul := int(binary.BigEndian.Uint16(l4[4:6])); ul < UDPLen || ul > end-off {
 				return p.fail(FlagMalformed)
 			}
 		}
@@ -354,6 +375,6 @@ func parseL4(b []byte, off int, proto uint8, p *Parsed) error {
 	}
 	p.L4Len = n
 	p.PayloadOffset = off + n
-	p.PayloadLen = len(l4) - n
+	p.PayloadLen = end - off - n
 	return nil
 }

@@ -220,3 +220,47 @@ func TestL3ProtoString(t *testing.T) {
 		assert.Equal(t, s, p.String())
 	}
 }
+
+// A frame larger than an mbuf's data room arrives as a chain; its
+// headers are in the first segment. ParseLen, given the first segment
+// and the packet's length, parses it as Parse parses the whole frame,
+// at every split that keeps the headers in the first part; Parse of the
+// first segment alone calls it truncated (jumbo frames were dropped as
+// malformed by 5tswap).
+func TestParseLenFirstSegment(t *testing.T) {
+	frames := [][]byte{}
+	for _, s := range samples(t) {
+		frames = append(frames, s.b)
+	}
+	for _, n := range []int{2100, 9000} {
+		udp := make([]byte, n)
+		copy(udp, []byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00})
+		ip := udp[14:]
+		ip[0], ip[8], ip[9] = 0x45, 64, pkt.ProtoUDP
+		binary.BigEndian.PutUint16(ip[2:], uint16(n-14))
+		binary.BigEndian.PutUint16(ip[20+4:], uint16(n-34))
+		frames = append(frames, udp)
+	}
+	for fi, b := range frames {
+		var whole, first pkt.Parsed
+		wholeErr := pkt.Parse(b, &whole)
+		for k := 0; k <= len(b); k++ {
+			err := pkt.ParseLen(b[:k], len(b), &first)
+			if wholeErr == nil && k >= whole.PayloadOffset {
+				require.NoError(t, err, "frame %d split at %d", fi, k)
+				require.Equal(t, whole, first, "frame %d split at %d", fi, k)
+			} else if err == nil {
+				require.Equal(t, whole, first, "frame %d split at %d parses only as the whole does", fi, k)
+			}
+		}
+		if len(b) > 2048 {
+			assert.ErrorIs(t, pkt.Parse(b[:2048], &first), pkt.ErrTruncated, "the first segment alone looks truncated")
+			require.NoError(t, pkt.ParseLen(b[:2048], len(b), &first))
+			assert.Equal(t, len(b)-42, first.PayloadLen, "the payload runs into the later segments")
+		}
+	}
+	// A packet length shorter than the bytes cuts them.
+	var first pkt.Parsed
+	require.NoError(t, pkt.ParseLen(frames[len(frames)-2], 2100, &first))
+	require.ErrorIs(t, pkt.ParseLen(frames[len(frames)-2], 2099, &first), pkt.ErrTruncated)
+}

@@ -7,6 +7,7 @@ package port
 #include <rte_errno.h>
 #include <rte_dev.h>
 #include <rte_ethdev.h>
+#include <rte_devargs.h>
 
 // Burst arrays arrive as uintptr_t: they are C memory, and a pointer-typed
 // argument would make cgo run its pointer check on every call.
@@ -103,6 +104,16 @@ static int zc_detach(uint16_t port) {
 		return r;
 	return rte_dev_remove(info.device);
 }
+
+// The arguments the port's device was created with, or NULL.
+static const char *zc_devargs(uint16_t port) {
+	struct rte_eth_dev_info info;
+	const struct rte_devargs *da;
+	if (rte_eth_dev_info_get(port, &info) != 0 || info.device == NULL)
+		return NULL;
+	da = rte_dev_devargs(info.device);
+	return da != NULL ? da->args : NULL;
+}
 */
 import "C"
 
@@ -166,6 +177,14 @@ func cName(id uint16) string {
 		return ""
 	}
 	return C.GoString(&buf[0])
+}
+
+func cDevArgs(id uint16) string {
+	a := C.zc_devargs(C.uint16_t(id))
+	if a == nil {
+		return ""
+	}
+	return C.GoString(a)
 }
 
 func cSocket(id uint16) int { return int(C.rte_eth_dev_socket_id(C.uint16_t(id))) }

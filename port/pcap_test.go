@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zcnic/zcnic/internal/testpkts"
+	"github.com/zcnic/zcnic/port"
 )
 
 func TestPcapForwardByteExact(t *testing.T) {
@@ -55,4 +56,49 @@ func TestPcapForwardByteExact(t *testing.T) {
 	for i := range pkts {
 		assert.Equal(t, pkts[i], got[i], "packet %d", i)
 	}
+}
+
+// DPDK 22.11's net_pcap frees its infinite_rx ring when the rx queue
+// setup fails (a pool smaller than the file, or a frame that needs a
+// chain) but keeps the pointer: closing the port, or EAL cleanup, frees
+// it again, which crashed the process (SIGSEGV) or freed another ring.
+// Configure now refuses before the driver is called.
+func TestPcapInfiniteRxRefusedBeforeSetup(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.pcap")
+	frame := make([]byte, 64)
+	pkts := make([][]byte, 100000)
+	for i := range pkts {
+		pkts[i] = frame
+	}
+	require.NoError(t, testpkts.WritePcap(in, pkts))
+	jumbo := filepath.Join(dir, "jumbo.pcap")
+	require.NoError(t, testpkts.WritePcap(jumbo, [][]byte{make([]byte, 9000)}))
+	empty := filepath.Join(dir, "empty.pcap")
+	require.NoError(t, testpkts.WritePcap(empty, nil))
+	pool := newPool(t, 8191) // holds the descriptors, not the file
+	for _, tc := range []struct{ file, msg string }{
+		{in, "infinite_rx=1 keeps every packet of its rx_pcap files in mbufs (100000), but mempool"},
+		{jumbo, "record 1 is 9000 bytes, more than one mbuf holds (2048)"},
+		{empty, "holds no packets"},
+	} {
+		devargs := uniq("net_pcap") + ",rx_pcap=" + tc.file + ",infinite_rx=1"
+		p, err := port.Attach(devargs)
+		require.NoError(t, err)
+		assert.Equal(t, "rx_pcap="+tc.file+",infinite_rx=1", p.DevArgs(), "the port's device arguments")
+		err = p.Configure(port.Config{RxQueues: 1, TxQueues: 1, RxDesc: 256, TxDesc: 256, Pool: pool})
+		require.ErrorContains(t, err, tc.msg)
+		assert.NotContains(t, err.Error(), "rte_eth_rx_queue_setup", "refused before the driver's setup")
+		require.NoError(t, p.Close())
+	}
+	assert.Zero(t, pool.InUse())
+
+	// A pool that holds the file works.
+	big := newPool(t, 131071)
+	p := attachWith(t, uniq("net_pcap")+",rx_pcap="+in+",infinite_rx=1", port.Config{RxQueues: 1, TxQueues: 1, RxDesc: 256, TxDesc: 256, Pool: big})
+	b := newBurst(t, 32)
+	n, err := p.Rx(0, b)
+	require.NoError(t, err)
+	assert.Equal(t, 32, n)
+	b.Free()
 }

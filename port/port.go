@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/zcnic/zcnic/eal"
+	"github.com/zcnic/zcnic/internal/pcapfile"
 	"github.com/zcnic/zcnic/internal/rte"
 	"github.com/zcnic/zcnic/mbuf"
 )
@@ -127,6 +128,16 @@ func names() string {
 		return "none"
 	}
 	return strings.Join(n, ", ")
+}
+
+// DevArgs are the device arguments the port was created with, as given
+// to --vdev or Attach after the name ("rx_pcap=in.pcap,infinite_rx=1"),
+// or "" for none.
+func (p *Port) DevArgs() string {
+	if p.closed.Load() {
+		return ""
+	}
+	return cDevArgs(p.id)
 }
 
 // ID is the port id.
@@ -272,6 +283,12 @@ func (p *Port) Configure(cfg Config) error {
 		}
 	}
 
+	if in.Driver == "net_pcap" {
+		if err := p.checkPcapRx(cfg, need); err != nil {
+			return bad("%v", err)
+		}
+	}
+
 	socket := max(in.Socket, 0)
 	for q := 0; q < cfg.RxQueues; q++ {
 		if r := cRxQueueSetup(p.id, q, rxd, socket, p.rxPool(cfg, q)); r != 0 {
@@ -296,6 +313,35 @@ func (p *Port) Configure(cfg Config) error {
 	p.nrx.Store(uint32(cfg.RxQueues))
 	p.ntx.Store(uint32(cfg.TxQueues))
 	p.txOffloads.Store(cfg.TxOffloads)
+	return nil
+}
+
+// checkPcapRx checks a net_pcap port's rx_pcap files before its rx
+// queues are set up, refusing what the driver would mishandle (see
+// pcapfile.CheckRx). With infinite_rx each queue loads its whole file
+// into mbufs of its pool at setup; a pool too small for that fails the
+// setup in a way that leaves DPDK 22.11's net_pcap with a freed ring it
+// frees again on close (a crash, here or at EAL cleanup), so that is
+// refused here, before the driver is called.
+func (p *Port) checkPcapRx(cfg Config, need map[*mbuf.Pool]int) error {
+	a := pcapfile.ParseNetPcapArgs(cDevArgs(p.id))
+	held := map[*mbuf.Pool]int{}
+	for q := 0; q < cfg.RxQueues && q < len(a.RxPcap); q++ {
+		pool := p.rxPool(cfg, q)
+		in, err := pcapfile.CheckRx(a.RxPcap[q], a.InfiniteRx, pool.DataRoom()-mbuf.Headroom)
+		if err != nil {
+			return fmt.Errorf("rx queue %d: %w", q, err)
+		}
+		if a.InfiniteRx {
+			held[pool] += in.Records
+		}
+	}
+	for pool, n := range held {
+		if free := pool.Available(); free < n+need[pool] {
+			return fmt.Errorf("infinite_rx=1 keeps every packet of its rx_pcap files in mbufs (%d), but mempool %s has %d free of %d: it needs %d or more, with its descriptors (%d)",
+				n, pool.Name(), free, pool.Count(), n+need[pool], need[pool])
+		}
+	}
 	return nil
 }
 

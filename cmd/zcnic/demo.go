@@ -72,7 +72,7 @@ func runDemo(e *env, args []string) error {
 			var p pkt.Parsed
 			for i, m := range pkts {
 				b := m.Data()
-				if pkt.Parse(b, &p) != nil || pkt.SwapFiveTuple(b, &p) != nil {
+				if pkt.ParseLen(b, m.PktLen(), &p) != nil || pkt.SwapFiveTuple(b, &p) != nil {
 					c.Drop(i, app.DropMalformed)
 					continue
 				}

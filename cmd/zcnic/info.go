@@ -96,7 +96,9 @@ func runPorts(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := c.startEAL(e); err != nil {
+	done, err := c.startEAL(e)
+	defer done()
+	if err != nil {
 		return err
 	}
 	if err := c.checkProbed(devices); err != nil {

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 )
 
@@ -65,8 +66,14 @@ func usagef(format string, args ...any) error {
 }
 
 func main() {
+	crashBySignal()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
+
+// crashBySignal makes a crash (a fault in C, an unrecovered panic) end
+// the process with SIGABRT, after the Go trace, instead of the Go
+// runtime's exit status 2, which zcnic keeps for a bad command line.
+func crashBySignal() { debug.SetTraceback("crash") }
 
 // run runs the command line args and returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {

@@ -31,6 +31,11 @@ import (
 var zcnicBin string
 
 func TestMain(m *testing.M) {
+	if os.Getenv("ZCNIC_TEST_CRASH") == "1" { // TestCrashIsNotAUsageError's child
+		crashBySignal()
+		var p *int
+		fmt.Println(*p)
+	}
 	dir, err := os.MkdirTemp("", "zcnic-cli-test")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -151,13 +156,17 @@ func TestHelp(t *testing.T) {
 	}
 }
 
-func TestBadInput(t *testing.T) {
-	before := leftovers(t)
-	for _, tc := range []struct {
-		name string
-		args []string
-		msg  string
-	}{
+// badInput is a bad command line and the reason zcnic must give.
+type badInput struct {
+	name string
+	args []string
+	msg  string
+}
+
+// badInputs are the bad command lines: each exits 2 with its reason in
+// one line, before the EAL starts.
+func badInputs() []badInput {
+	return []badInput{
 		{"no command", nil, "no command given"},
 		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`},
 		{"unknown mode", []string{"fwd", "--vdev", "net_null0", "--mode", "warp"}, `unknown forwarding mode "warp" (modes: io, macswap, 5tswap, l2fwd)`},
@@ -184,11 +193,22 @@ func TestBadInput(t *testing.T) {
 		{"txd negative", []string{"gen", "--vdev", "net_null0", "--txd", "-2"}, "--txd -2: must be 0 (default) to 32768"},
 		{"reserve without count", []string{"hugepages", "reserve", "--size", "2M"}, "--count N is required"},
 		{"file prefix without hugepages", []string{"fwd", "--vdev", "net_null0", "--file-prefix", "fwd1", "--no-huge"}, "--file-prefix fwd1 needs hugepages (tools attach through them): leave out --no-huge"},
-		{"bad file prefix", []string{"fwd", "--vdev", "net_null0", "--file-prefix", "a/b"}, `Config.FilePrefix: "a/b": use 1 to 64 letters`},
+		{"bad file prefix", []string{"fwd", "--vdev", "net_null0", "--file-prefix", "a/b"}, `--file-prefix: "a/b": use 1 to 64 letters`},
 		{"stats without attach", []string{"stats"}, "--attach NAME is required"},
 		{"stats bad interval", []string{"stats", "--attach", "x", "--interval", "0s"}, "--interval 0s: must be positive"},
 		{"stats bad name", []string{"stats", "--attach", "a b"}, `--attach "a b": use 1 to 64 letters`},
-	} {
+		{"tiny pool", []string{"fwd", "--vdev", "net_null0", "--pool-size", "1", "--pool-cache", "1"}, "--pool-size 1: the rx descriptors of the port take 512 mbufs (--rxd 512 each) before any packet: give at least 512"},
+		{"pool below descriptors", []string{"fwd", "--vdev", "net_null0", "--vdev", "net_null1", "--pool-size", "1000", "--rxd", "1024"}, "--pool-size 1000: the rx descriptors of 2 ports take 2048 mbufs"},
+		{"metrics port out of range", []string{"rxonly", "--vdev", "net_null0", "--metrics-addr", ":99999"}, `--metrics-addr ":99999": port "99999": must be a number from 0 to 65535`},
+		{"metrics address without port", []string{"rxonly", "--vdev", "net_null0", "--metrics-addr", "localhost"}, `--metrics-addr "localhost": give HOST:PORT`},
+		{"stats interval too short", []string{"fwd", "--vdev", "net_null0", "--stats-interval", "1ns"}, "--stats-interval 1ns: must be 0 (no stats lines) or at least 100ms"},
+		{"lcore flag named", []string{"rxonly", "--vdev", "net_null0", "--lcores", "0,99"}, "--lcores: lcore 99 has no CPU 99"},
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	before := leftovers(t)
+	for _, tc := range badInputs() {
 		t.Run(tc.name, func(t *testing.T) {
 			r := zcnic(t, 10*time.Second, tc.args...)
 			assert.Equal(t, exitUsage, r.code, "stderr: %s", r.stderr)
@@ -197,6 +217,9 @@ func TestBadInput(t *testing.T) {
 			assert.Contains(t, lines[len(lines)-1], tc.msg)
 			assert.Len(t, zcnicLines(r.stderr), 1, "one line of reason: %q", r.stderr)
 			assert.Empty(t, r.stdout)
+			for _, field := range []string{"Config.", "PoolConfig", "app:", "mbuf:"} {
+				assert.NotContains(t, r.stderr, field, "the reason names the flag, not a library field")
+			}
 		})
 	}
 	assertNothingLeft(t, before)
@@ -207,7 +230,7 @@ func TestBadInput(t *testing.T) {
 func TestFailureAfterStartLeavesNothing(t *testing.T) {
 	tap := fmt.Sprintf("zcf%d", os.Getpid()%100000)
 	before := leftovers(t)
-	r := zcnic(t, 20*time.Second, "fwd", "--vdev", "net_tap0,iface="+tap, "--vdev", "net_pcap1,rx_pcap=/nonexistent/in.pcap", "--log-level", "error")
+	r := zcnic(t, 20*time.Second, "fwd", "--vdev", "net_tap0,iface="+tap, "--vdev", "net_pcap1,rx_iface=zcnoiface0", "--log-level", "error")
 	assert.Equal(t, exitFail, r.code, "stderr: %s", r.stderr)
 	// The hugepage fallback warning, on a machine without them, is not
 	// part of the failure.
@@ -215,7 +238,7 @@ func TestFailureAfterStartLeavesNothing(t *testing.T) {
 		return strings.HasPrefix(l, "zcnic: WARNING: FALLING BACK TO --no-huge")
 	})
 	require.Len(t, lines, 1, "one line of reason: %q", r.stderr)
-	assert.Contains(t, lines[0], `zcnic fwd: port 1: device "net_pcap1,rx_pcap=/nonexistent/in.pcap" was not created`)
+	assert.Contains(t, lines[0], `zcnic fwd: port 1: device "net_pcap1,rx_iface=zcnoiface0" was not created`)
 	assert.Contains(t, r.stderr, tap, "the tap was created before the failure (its PMD logs its name)")
 	assertNothingLeft(t, before, tap)
 }

@@ -22,7 +22,18 @@ type body func(ctx context.Context, cfg app.Config, rep *reporter) (summary, err
 // execute starts the metrics endpoint (if asked) and the EAL, runs b
 // until --duration, SIGINT or SIGTERM (or the app's own end), prints the
 // summary and releases everything.
-func (c *common) execute(e *env, devices []string, b body) error {
+func (c *common) execute(e *env, devices []string, b body) (err error) {
+	prep, err := c.checkInputs(e, c.outputs...)
+	if err != nil {
+		return err
+	}
+	c.ealVdevs = prep.vdevs
+	started := false // the ports started: staged outputs are the run's
+	defer func() {
+		if cerr := prep.commit(started); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
 	ecfg, err := c.ealConfig(e)
 	if err != nil {
 		return err
@@ -53,6 +64,7 @@ func (c *common) execute(e *env, devices []string, b body) error {
 	defer stopRun()
 	rt := newRTWindow()
 	cfg.OnReady = func([]*port.Port) error {
+		started = true
 		go c.watch(ctx, rt, stopRun)
 		return nil
 	}
@@ -331,6 +343,7 @@ func runCapture(e *env, args []string) error {
 	if cc.Ports == nil {
 		cc.Ports = allPorts(len(devices))
 	}
+	c.outputs = []file{{out, "-w"}}
 	return c.execute(e, devices, func(ctx context.Context, cfg app.Config, rep *reporter) (summary, error) {
 		res, err := app.Capture(ctx, cfg, cc)
 		s := rep.summarize(res.Result, "")

@@ -3,18 +3,27 @@
 // and descriptors for both, alternating, several rounds.
 //
 //	S1  net_null pair, io forwarding
+//	S1b S1 at burst 128 for both
 //	S2  net_null pair, macswap
 //	S3  net_pcap (infinite_rx) replaying bench/testdata/mixed.pcap -> 5tswap -> net_null
 //	S4  two network namespaces joined over two net_tap ports (io); iperf3 TCP
 //
-// It prints the Markdown table of medians and ratios, writes
+// Each round runs both programs side by side (the first one alternating);
+// a round's ratio is zcnic's value over the testpmd value of the same
+// round, and a scenario's figure is the median of its rounds' ratios,
+// printed with their range. It prints the Markdown table, writes
 // results.json, results.md and chart.png into --out, and prints as its
-// last line "ratios S1=… S2=… S3=… S4=…". It also runs zcnic alone for
-// 10 s with no stats lines and prints its Go heap allocations per burst
-// and GC cycles (zero-copy discipline).
+// last line "ratios S1=0.97(0.91-1.02) S1b=… S2=… S3=… S4=…". It also runs
+// zcnic alone for 10 s with no stats lines and prints its Go heap
+// allocations per burst and GC cycles (zero-copy discipline).
 //
-//	make bench          # 5 rounds (about 9 minutes)
-//	make bench-quick    # 2 short rounds (under 3 minutes)
+// With --profile it records each program's forwarding CPU with perf
+// instead, and prints the share of the PMD and of the program's own loop
+// side by side.
+//
+//	make bench          # 7 rounds
+//	make bench-quick    # 3 short rounds
+//	make bench-profile  # perf profiles of S1-S3, both programs
 //	zcnic-bench --zcnic bin/zcnic --scenarios S1,S3 --rounds 3
 //
 // It needs root (hugepages, network namespaces), dpdk-testpmd, iperf3
@@ -56,13 +65,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.Testpmd, "testpmd", cfg.Testpmd, "dpdk-testpmd")
 	fs.StringVar(&cfg.Out, "out", cfg.Out, "results directory: results.json, results.md, chart.png, logs/")
 	fs.StringVar(&cfg.Pcap, "pcap", cfg.Pcap, "S3's input pcap")
-	scen := fs.String("scenarios", "", "scenarios to run, like S1,S3 (default: all)")
+	scen := fs.String("scenarios", "", "scenarios to run, like S1,S3 (default: all; with --profile S1,S2,S3)")
+	profile := fs.Bool("profile", false, "instead of rates: profile each program's forwarding CPU with perf (cpu-clock) for --measure s after --warmup s, and print where it went (PMD, own loop, TLS, other)")
 	fs.IntVar(&cfg.Rounds, "rounds", cfg.Rounds, "rounds; each runs both programs, in alternating order")
 	fs.IntVar(&cfg.Warmup, "warmup", cfg.Warmup, "seconds dropped at the start of each run")
 	fs.IntVar(&cfg.Measure, "measure", cfg.Measure, "seconds measured after the warm-up (the median of per-second samples)")
 	fs.IntVar(&cfg.IperfSeconds, "iperf-time", cfg.IperfSeconds, "seconds iperf3 measures in S4 (after 1 s omitted)")
 	fs.IntVar(&cfg.ZeroCopySeconds, "zero-copy-time", cfg.ZeroCopySeconds, "seconds of the zero-copy (allocations, GC) run; 0 skips it")
 	fs.IntVar(&cfg.Burst, "burst", cfg.Burst, "burst size, both programs")
+	fs.IntVar(&cfg.Vector, "vector", cfg.Vector, "zcnic's --vector: packets a loop gathers per source a turn (0: zcnic's default; testpmd has no such setting)")
 	fs.IntVar(&cfg.PoolSize, "pool-size", cfg.PoolSize, "mbufs in the pool, both programs (testpmd --total-num-mbufs)")
 	fs.IntVar(&cfg.PoolCache, "pool-cache", cfg.PoolCache, "mempool cache, both programs (testpmd --mbcache)")
 	fs.IntVar(&cfg.RxDesc, "rxd", cfg.RxDesc, "rx descriptors per queue, both programs")
@@ -95,6 +106,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if m := bench.DescribeMachine(ctx, cfg.Zcnic, cfg.Testpmd); !m.Hugepages {
 		fmt.Fprintln(stderr, "zcnic-bench: WARNING: NO HUGEPAGES READY: both programs run EAL with --no-huge (slower; make setup reserves them)")
 		cfg.NoHuge = true
+	}
+	if *profile {
+		ps, err := bench.Profiles(ctx, cfg)
+		if ps == nil {
+			fmt.Fprintf(stderr, "zcnic-bench: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "\n%s", bench.ProfileMarkdown(ps))
+		fmt.Fprintf(stderr, "zcnic-bench: wrote %s/profile.json, profile.md and the perf data\n", cfg.Out)
+		if err != nil {
+			fmt.Fprintf(stderr, "zcnic-bench: %v\n", err)
+			return 1
+		}
+		return 0
 	}
 	res, err := bench.Run(ctx, cfg)
 	if res == nil {

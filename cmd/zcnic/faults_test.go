@@ -1,0 +1,440 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/zcnic/zcnic/internal/netnstest"
+	"github.com/zcnic/zcnic/internal/testpkts"
+)
+
+// udpFrame is a valid UDP/IPv4 frame of n bytes.
+func udpFrame(n int) []byte {
+	b := make([]byte, n)
+	copy(b, []byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00})
+	ip := b[14:]
+	ip[0], ip[8], ip[9] = 0x45, 64, 17
+	binary.BigEndian.PutUint16(ip[2:], uint16(n-14))
+	copy(ip[12:], []byte{198, 18, 0, 1, 198, 18, 0, 2})
+	binary.BigEndian.PutUint16(ip[20:], 1000)
+	binary.BigEndian.PutUint16(ip[22:], 53)
+	binary.BigEndian.PutUint16(ip[24:], uint16(n-34))
+	return b
+}
+
+// writeFrames writes count copies of frame to a new pcap file in dir.
+func writeFrames(t *testing.T, dir, name string, frame []byte, count int) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	pkts := make([][]byte, count)
+	for i := range pkts {
+		pkts[i] = frame
+	}
+	require.NoError(t, testpkts.WritePcap(p, pkts))
+	return p
+}
+
+// bigTCP6 is a TCP/IPv6 frame of n bytes over 64 KiB, as BIG TCP (a
+// hop-by-hop jumbo option would carry the length; net_pcap only sees the
+// record's length).
+func bigTCP6(n int) []byte {
+	b := make([]byte, n)
+	copy(b, []byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x86, 0xdd})
+	b[14] = 0x60
+	b[14+6], b[14+7] = 6, 64
+	b[14+8+15], b[14+24+15] = 1, 2
+	b[54+12] = 0x50
+	return b
+}
+
+// oneReason is the single line zcnic wrote about a failure (its record
+// count notes and the no-huge fallback warning aside).
+func oneReason(t *testing.T, stderr string) string {
+	t.Helper()
+	lines := slices.DeleteFunc(zcnicLines(stderr), func(l string) bool {
+		return strings.HasPrefix(l, "zcnic: WARNING: FALLING BACK TO --no-huge")
+	})
+	require.Len(t, lines, 1, "one line of reason: %q", stderr)
+	return lines[0]
+}
+
+// infinite_rx with a file the pool
+// could not hold crashed (SIGSEGV, exit 2); a frame needing a chain or a
+// header-only file failed late, with a wrong blame for the lost mbufs.
+func TestInfiniteRxInputs(t *testing.T) {
+	dir := t.TempDir()
+	f100k := writeFrames(t, dir, "100k.pcap", udpFrame(64), 100000)
+	jumbo := writeFrames(t, dir, "jumbo.pcap", udpFrame(9000), 1)
+	empty := writeFrames(t, dir, "empty.pcap", nil, 0)
+
+	r := zcnic(t, 30*time.Second, "fwd", "--vdev", "net_pcap0,rx_pcap="+f100k+",infinite_rx=1", "--vdev", "net_null0,no-rx=1",
+		"--duration", "1s", "--json", "--stats-interval", "0")
+	s := runJSON(t, r)
+	checkSums(t, s)
+	assert.Greater(t, s.Ports[1].TxPackets, uint64(100000), "the file was replayed")
+	assert.Contains(t, r.stderr, "zcnic: net_pcap0: rx_pcap "+f100k+": 100000 records (pcap, 64 to 64 bytes)")
+
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"--vdev", "net_pcap0,rx_pcap=" + f100k + ",infinite_rx=1", "--pool-size", "8191"}, exitUsage,
+			"--pool-size 8191: infinite_rx=1 keeps all 100000 records of its rx_pcap files in the pool"},
+		{[]string{"--vdev", "net_pcap0,rx_pcap=" + jumbo + ",infinite_rx=1"}, exitFail,
+			"record 1 is 9000 bytes, more than one mbuf holds (2048): infinite_rx=1 replays only frames that fit one mbuf"},
+		{[]string{"--vdev", "net_pcap0,rx_pcap=" + empty + ",infinite_rx=1"}, exitFail,
+			"holds no packets: infinite_rx=1 has nothing to replay"},
+	} {
+		r := zcnic(t, 20*time.Second, append([]string{"fwd", "--vdev", "net_null0", "--duration", "1s"}, tc.args...)...)
+		assert.Equal(t, tc.code, r.code, "stderr: %s", r.stderr)
+		assert.Contains(t, oneReason(t, r.stderr), tc.msg)
+		assert.NotContains(t, r.stderr, "SIGSEGV")
+		assert.NotContains(t, r.stderr, "mbufs were not returned")
+	}
+}
+
+// A crash must not look like a bad command line: the Go runtime exits 2
+// on one, zcnic's status for a bad command line. It dies by SIGABRT.
+func TestCrashIsNotAUsageError(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "ZCNIC_TEST_CRASH=1", "GOTRACEBACK=")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee)
+	ws := ee.Sys().(syscall.WaitStatus)
+	assert.True(t, ws.Signaled(), "killed by a signal, not exit %d", ee.ExitCode())
+	assert.Equal(t, syscall.SIGABRT, ws.Signal())
+	assert.NotEqual(t, exitUsage, ee.ExitCode())
+	assert.Contains(t, stderr.String(), "nil pointer dereference", "the Go trace is still printed")
+}
+
+// Outputs: a capture may not write its own input; a failed start
+// leaves an existing tx_pcap output as it was; a run that starts
+// replaces it.
+func TestOutputsAreNotClobbered(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFrames(t, dir, "in.pcap", udpFrame(100), 50)
+	orig, err := os.ReadFile(in)
+	require.NoError(t, err)
+
+	r := zcnic(t, 20*time.Second, "capture", "--vdev", "net_pcap0,rx_pcap="+in, "-w", in, "--count", "10")
+	assert.Equal(t, exitUsage, r.code, "stderr: %s", r.stderr)
+	assert.Contains(t, oneReason(t, r.stderr), "-w "+in+" is also the rx_pcap of --vdev net_pcap0: writing it would destroy the input")
+	r = zcnic(t, 20*time.Second, "fwd", "--vdev", "net_pcap0,rx_pcap="+in+",tx_pcap="+in, "--duration", "1s")
+	assert.Equal(t, exitUsage, r.code, "stderr: %s", r.stderr)
+	got, err := os.ReadFile(in)
+	require.NoError(t, err)
+	assert.Equal(t, orig, got, "the input is intact")
+
+	keep := filepath.Join(dir, "keep.pcap")
+	require.NoError(t, os.WriteFile(keep, orig, 0o644))
+	r = zcnic(t, 20*time.Second, "fwd", "--vdev", "net_pcap0,tx_pcap="+keep, "--vdev", "net_pcap1,rx_pcap=/nonexistent", "--duration", "1s")
+	assert.Equal(t, exitFail, r.code, "stderr: %s", r.stderr)
+	assert.Contains(t, oneReason(t, r.stderr), "--vdev net_pcap1: rx_pcap open /nonexistent: no such file or directory")
+	r = zcnic(t, 20*time.Second, "fwd", "--vdev", "net_pcap0,tx_pcap="+keep, "--vdev", "net_pcap1,rx_iface=zcnoiface0", "--duration", "1s")
+	assert.Equal(t, exitFail, r.code, "a device that fails once EAL runs: stderr: %s", r.stderr)
+	r = zcnic(t, 20*time.Second, "ports", "--vdev", "net_pcap0,tx_pcap="+keep)
+	assert.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	got, err = os.ReadFile(keep)
+	require.NoError(t, err)
+	assert.Equal(t, orig, got, "runs that never started leave the output as it was")
+	ents, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	assert.ElementsMatch(t, []string{"in.pcap", "keep.pcap"}, names, "no staging file is left")
+
+	empty := writeFrames(t, dir, "empty.pcap", nil, 0)
+	r = zcnic(t, 20*time.Second, "fwd", "--vdev", "net_pcap0,rx_pcap="+in, "--vdev", "net_pcap1,rx_pcap="+empty+",tx_pcap="+keep,
+		"--duration", "1s", "--json", "--stats-interval", "0")
+	checkSums(t, runJSON(t, r))
+	frames, err := testpkts.ReadPcap(keep)
+	require.NoError(t, err)
+	assert.Len(t, frames, 50, "a run that started wrote its output")
+}
+
+// A capture's file has its header at once and its packets within
+// a second, while running, and survives a SIGKILL.
+func TestCaptureFileWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFrames(t, dir, "in.pcap", udpFrame(100), 20)
+	out := filepath.Join(dir, "out.pcap")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, zcnicBin, "capture", "--vdev", "net_pcap0,rx_pcap="+in, "-w", out, "--stats-interval", "0")
+	require.NoError(t, cmd.Start())
+	deadline := time.Now().Add(10 * time.Second)
+	var frames [][]byte
+	for time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		if frames, _ = testpkts.ReadPcap(out); len(frames) == 20 {
+			break
+		}
+	}
+	require.NoError(t, cmd.Process.Kill())
+	cmd.Wait()
+	assert.Len(t, frames, 20, "the packets are in the file while the capture runs")
+	frames, err := testpkts.ReadPcap(out)
+	require.NoError(t, err, "the file is a pcap after SIGKILL")
+	assert.Len(t, frames, 20)
+}
+
+// A file cut mid-record is used with a warning that says so; a
+// record with an impossible length is refused (libpcap read the bytes
+// after it as 6 bogus packets).
+func TestBadPcaps(t *testing.T) {
+	dir := t.TempDir()
+	full := writeFrames(t, dir, "full.pcap", udpFrame(100), 10)
+	b, err := os.ReadFile(full)
+	require.NoError(t, err)
+	cut := filepath.Join(dir, "cut.pcap")
+	require.NoError(t, os.WriteFile(cut, b[:len(b)-50], 0o644))
+	empty := writeFrames(t, dir, "empty.pcap", nil, 0)
+	out := filepath.Join(dir, "out.pcap")
+
+	r := zcnic(t, 20*time.Second, "fwd", "--vdev", "net_pcap0,rx_pcap="+cut, "--vdev", "net_pcap1,rx_pcap="+empty+",tx_pcap="+out,
+		"--duration", "1s", "--json", "--stats-interval", "0")
+	s := runJSON(t, r)
+	checkSums(t, s)
+	assert.Contains(t, r.stderr, "zcnic: net_pcap0: rx_pcap "+cut+": 9 records (pcap, 100 to 100 bytes)")
+	assert.Contains(t, r.stderr, "zcnic: WARNING: net_pcap0: rx_pcap "+cut+": it ends inside record 10 (at byte 1068): the file was cut short; the 9 complete records before it are used")
+	assert.Equal(t, uint64(9), s.Ports[1].TxPackets)
+
+	bogus := filepath.Join(dir, "bogus.pcap")
+	bb := append([]byte(nil), b...)
+	binary.LittleEndian.PutUint32(bb[24+116+8:], 0x7fffffff) // record 2's captured length
+	require.NoError(t, os.WriteFile(bogus, bb, 0o644))
+	r = zcnic(t, 20*time.Second, "fwd", "--vdev", "net_pcap0,rx_pcap="+bogus, "--vdev", "net_null0", "--duration", "1s")
+	assert.Equal(t, exitFail, r.code, "stderr: %s", r.stderr)
+	assert.Contains(t, oneReason(t, r.stderr), "record 2 (at byte 140): captured length 2147483647 is impossible (at most 262144): the file is corrupt")
+
+	notPcap := filepath.Join(dir, "text.pcap")
+	require.NoError(t, os.WriteFile(notPcap, []byte("not a capture file\n"), 0o644))
+	r = zcnic(t, 20*time.Second, "rxonly", "--vdev", "net_pcap0,rx_pcap="+notPcap, "--duration", "1s")
+	assert.Equal(t, exitFail, r.code)
+	assert.Contains(t, oneReason(t, r.stderr), "not a pcap or pcapng file")
+}
+
+// Frames over the mbuf data room forward in 5tswap (2100 bytes:
+// 0 of 10 passed).
+func TestFwdJumboFrames(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFrames(t, dir, "in.pcap", udpFrame(2100), 10)
+	empty := writeFrames(t, dir, "empty.pcap", nil, 0)
+	out := filepath.Join(dir, "out.pcap")
+	r := zcnic(t, 20*time.Second, "fwd", "--mode", "5tswap", "--vdev", "net_pcap0,rx_pcap="+in, "--vdev", "net_pcap1,rx_pcap="+empty+",tx_pcap="+out,
+		"--duration", "1s", "--json", "--stats-interval", "0")
+	s := runJSON(t, r)
+	checkSums(t, s)
+	assert.Equal(t, uint64(10), s.Ports[0].Forwarded)
+	frames, err := testpkts.ReadPcap(out)
+	require.NoError(t, err)
+	require.Len(t, frames, 10)
+	assert.Equal(t, []byte{198, 18, 0, 2, 198, 18, 0, 1}, frames[0][26:34], "addresses swapped")
+}
+
+// A frame over 64 KiB made net_pcap build a chain shorter than
+// its length, and the forwarder crashed (SIGSEGV, exit 2). Every command
+// that replays such a file refuses it.
+func TestOver64KiBRefused(t *testing.T) {
+	dir := t.TempDir()
+	big := writeFrames(t, dir, "big.pcap", bigTCP6(80054), 1)
+	empty := writeFrames(t, dir, "empty.pcap", nil, 0)
+	out := filepath.Join(dir, "out.pcap")
+	for _, args := range [][]string{
+		{"fwd", "--mode", "io", "--vdev", "net_pcap0,rx_pcap=" + big, "--vdev", "net_pcap1,rx_pcap=" + empty + ",tx_pcap=" + out},
+		{"fwd", "--mode", "5tswap", "--vdev", "net_pcap0,rx_pcap=" + big, "--vdev", "net_null0"},
+		{"capture", "--vdev", "net_pcap0,rx_pcap=" + big, "-w", filepath.Join(dir, "cap.pcap")},
+		{"rxonly", "--vdev", "net_pcap0,rx_pcap=" + big},
+	} {
+		r := zcnic(t, 20*time.Second, append(args, "--duration", "1s")...)
+		assert.Equal(t, exitFail, r.code, "%v: stderr: %s", args, r.stderr)
+		assert.Contains(t, oneReason(t, r.stderr), "record 1 is 80054 bytes: net_pcap keeps a frame's length in 16 bits", "%v", args)
+	}
+	for _, n := range []int{65000, 65535} {
+		ok := writeFrames(t, dir, fmt.Sprintf("ok%d.pcap", n), bigTCP6(n), 1)
+		r := zcnic(t, 20*time.Second, "fwd", "--mode", "io", "--vdev", "net_pcap0,rx_pcap="+ok, "--vdev", "net_pcap1,rx_pcap="+empty+",tx_pcap="+out,
+			"--duration", "1s", "--json", "--stats-interval", "0")
+		checkSums(t, runJSON(t, r))
+		frames, err := testpkts.ReadPcap(out)
+		require.NoError(t, err)
+		require.Len(t, frames, 1)
+		// net_pcap's tx_pcap writes at most RTE_ETHER_MAX_JUMBO_FRAME_LEN
+		// (16128) bytes of a chained frame (its original length is kept).
+		assert.Equal(t, min(n, 16128), len(frames[0]), "the frame was forwarded")
+		assert.Equal(t, bigTCP6(n)[:64], frames[0][:64])
+	}
+}
+
+// tapHolder runs an rxonly on tap iface until the test ends, and waits
+// for the interface to exist.
+func tapHolder(t *testing.T, iface string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(zcnicBin, "rxonly", "--vdev", "net_tap0,iface="+iface, "--stats-interval", "0", "--lcores", "0-1")
+	var stderr netnstest.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := net.InterfaceByName(iface); err == nil && tunFree(iface) != nil {
+			return cmd
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("tap %s did not come up; stderr: %s", iface, stderr.String())
+	return nil
+}
+
+// A second process on a tap in use got another queue pair on
+// it, and when it exited it set the tap down under the first, exiting 0.
+func TestTapInUseIsRefused(t *testing.T) {
+	iface := fmt.Sprintf("zct%d", os.Getpid()%100000)
+	a := tapHolder(t, iface)
+	r := zcnic(t, 20*time.Second, "rxonly", "--vdev", "net_tap0,iface="+iface, "--duration", "1s")
+	assert.Equal(t, exitFail, r.code, "stderr: %s", r.stderr)
+	reason := oneReason(t, r.stderr)
+	assert.Contains(t, reason, fmt.Sprintf("interface %s is in use: process %d (zcnic) has it open", iface, a.Process.Pid))
+	ifc, err := net.InterfaceByName(iface)
+	require.NoError(t, err)
+	assert.NotZero(t, ifc.Flags&net.FlagUp, "the first process's tap is still up")
+	assert.Nil(t, a.ProcessState, "the first process still runs")
+	// A zcnic that holds an interface by af_packet is seen as well.
+	r = zcnic(t, 20*time.Second, "rxonly", "--vdev", "net_af_packet0,iface="+iface, "--duration", "1s")
+	assert.Equal(t, exitFail, r.code, "stderr: %s", r.stderr)
+	assert.Contains(t, oneReason(t, r.stderr), "interface "+iface+" is in use by another zcnic process")
+}
+
+// machineState is what a zcnic process could leave behind on the
+// machine: hugepage files, DPDK runtime files, network interfaces.
+func machineState(t *testing.T) map[string]bool {
+	t.Helper()
+	m := map[string]bool{}
+	for _, dir := range []string{"/dev/hugepages", "/var/run/dpdk"} {
+		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err == nil && p != dir {
+				m[p] = true
+			}
+			return nil
+		})
+	}
+	ifs, err := net.Interfaces()
+	require.NoError(t, err)
+	for _, i := range ifs {
+		m["link:"+i.Name] = true
+	}
+	return m
+}
+
+// ours is whether a new entry could come from the guard's zcnic
+// processes: files of EAL's default prefix (zcnic runs in memory with
+// it), and the interfaces the guard names or a tap PMD's default names.
+// Other test binaries running beside it use prefixes and interfaces of
+// their own.
+func ours(entry string, ifaces []string) bool {
+	if name, ok := strings.CutPrefix(entry, "link:"); ok {
+		return slices.Contains(ifaces, name) || strings.HasPrefix(name, "dtap")
+	}
+	return strings.HasPrefix(entry, "/var/run/dpdk/rte") || strings.HasPrefix(entry, "/dev/hugepages/rte")
+}
+
+// The standing guard: every bad input of the CLI tests, the command-line
+// errors and the bad files, leaves /dev/hugepages, /var/run/dpdk and the
+// network interfaces as they were.
+func TestBadInputsLeaveNothing(t *testing.T) {
+	dir := t.TempDir()
+	big := writeFrames(t, dir, "big.pcap", bigTCP6(80054), 1)
+	f10k := writeFrames(t, dir, "10k.pcap", udpFrame(64), 10000)
+	empty := writeFrames(t, dir, "empty.pcap", nil, 0)
+	jumbo := writeFrames(t, dir, "jumbo.pcap", udpFrame(9000), 1)
+	b, err := os.ReadFile(f10k)
+	require.NoError(t, err)
+	bogus := filepath.Join(dir, "bogus.pcap")
+	binary.LittleEndian.PutUint32(b[24+8:], 0x7fffffff)
+	require.NoError(t, os.WriteFile(bogus, b, 0o644))
+	tap := fmt.Sprintf("zcg%d", os.Getpid()%100000)
+	ifaces := []string{tap}
+
+	cases := badInputs()
+	for _, a := range [][]string{
+		{"fwd", "--vdev", "net_tap0,iface=" + tap, "--vdev", "net_pcap0,rx_pcap=" + big},
+		{"fwd", "--vdev", "net_tap0,iface=" + tap, "--vdev", "net_pcap0,rx_pcap=" + bogus},
+		{"fwd", "--vdev", "net_tap0,iface=" + tap, "--vdev", "net_pcap0,rx_pcap=/nonexistent"},
+		{"fwd", "--vdev", "net_tap0,iface=" + tap, "--lcores", "0,99"},
+		{"fwd", "--vdev", "net_tap0,iface=" + tap, "--pool-size", "1", "--pool-cache", "1"},
+		{"fwd", "--vdev", "net_pcap0,rx_pcap=" + f10k + ",infinite_rx=1", "--vdev", "net_tap0,iface=" + tap, "--pool-size", "8191"},
+		{"fwd", "--vdev", "net_pcap0,rx_pcap=" + jumbo + ",infinite_rx=1", "--vdev", "net_tap0,iface=" + tap},
+		{"fwd", "--vdev", "net_pcap0,rx_pcap=" + empty + ",infinite_rx=1", "--vdev", "net_tap0,iface=" + tap},
+		{"capture", "--vdev", "net_pcap0,rx_pcap=" + f10k, "-w", f10k},
+		{"fwd", "--vdev", "net_tap0,iface=" + tap, "--vdev", "net_pcap1,rx_iface=zcnoiface0"},
+	} {
+		cases = append(cases, badInput{strings.Join(a, " "), a, ""})
+	}
+	before := machineState(t)
+	for _, tc := range cases {
+		r := zcnic(t, 20*time.Second, append(tc.args, "--duration", "1s")...)
+		assert.NotEqual(t, 0, r.code, "%s: a bad input fails", tc.name)
+		assert.Contains(t, []int{exitUsage, exitFail}, r.code, "%s: exit 1 or 2, not a crash: %s", tc.name, r.stderr)
+	}
+	var left []string
+	for e := range machineState(t) {
+		if !before[e] && ours(e, ifaces) {
+			left = append(left, e)
+		}
+	}
+	sort.Strings(left)
+	assert.Empty(t, left, "left behind by the bad inputs")
+}
+
+// An interface that another process receives from by af_xdp (an XDP
+// program is attached) is refused, whoever that process is.
+func TestAfXdpInUseIsRefused(t *testing.T) {
+	a, b := fmt.Sprintf("zcxa%d", os.Getpid()%10000), fmt.Sprintf("zcxb%d", os.Getpid()%10000)
+	if out, err := exec.Command("ip", "link", "add", a, "type", "veth", "peer", "name", b).CombinedOutput(); err != nil {
+		t.Skipf("no veth pair: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("ip", "link", "del", a).Run() })
+	require.NoError(t, exec.Command("ip", "link", "set", a, "up").Run())
+	require.NoError(t, exec.Command("ip", "link", "set", b, "up").Run())
+	holder := exec.Command(zcnicBin, "rxonly", "--vdev", "net_af_xdp0,iface="+a, "--stats-interval", "0", "--lcores", "0-1")
+	var stderr netnstest.Buffer
+	holder.Stderr = &stderr
+	require.NoError(t, holder.Start())
+	t.Cleanup(func() {
+		holder.Process.Signal(os.Interrupt)
+		holder.Wait()
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for xdpFree(a) == nil {
+		if time.Now().After(deadline) {
+			t.Skipf("af_xdp did not attach to %s (stderr: %s)", a, stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	r := zcnic(t, 20*time.Second, "rxonly", "--vdev", "net_af_xdp0,iface="+a, "--duration", "1s")
+	assert.Equal(t, exitFail, r.code, "stderr: %s", r.stderr)
+	assert.Regexp(t, `interface `+a+` is in use: XDP program \d+ is attached to it`, oneReason(t, r.stderr))
+}
