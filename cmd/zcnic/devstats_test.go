@@ -80,7 +80,18 @@ func TestMetricsFirstScrape(t *testing.T) {
 	} {
 		assert.Contains(t, body, want)
 	}
+	assert.True(t, strings.Contains(body, "zcnic_port_dev_rx_packets_total"), "device packet counters are exported")
+	// Stop it once it runs (a SIGINT before its handler is set would kill it).
+	rx := regexp.MustCompile(`(?m)^zcnic_port_dev_rx_packets_total\{device="net_null0",port="0"\} [1-9]`)
+	for deadline := time.Now().Add(10 * time.Second); !rx.MatchString(body) && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		require.NoError(t, err)
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		body = string(b)
+	}
+	require.Regexp(t, rx, body, "traffic is counted once the loops run")
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 	require.NoError(t, cmd.Wait())
-	assert.True(t, strings.Contains(body, "zcnic_port_dev_rx_packets_total"), "device packet counters are exported")
 }
