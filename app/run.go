@@ -256,6 +256,7 @@ func (r *runner) run(ctx context.Context, h Handler) (Result, error) {
 	}
 	results := make(chan done, len(r.ctxs))
 	r.start = time.Now()
+	tel := r.publishTelemetry()
 	launched := 0
 	var launchErr error
 	for _, c := range r.ctxs {
@@ -302,6 +303,7 @@ func (r *runner) run(ctx context.Context, h Handler) (Result, error) {
 	}
 	r.drainRings()
 	res := Result{Snapshot: r.snapshot()}
+	clearTelemetry(tel) // before teardown frees the counters
 	if err := r.teardown(); err != nil {
 		errs = append(errs, err)
 	}
@@ -339,7 +341,27 @@ func (r *runner) snapshot() Snapshot {
 		s.PoolSize = r.pool.Count()
 		s.PoolInUse = r.pool.InUse()
 	}
+	s.Devices = make([]DevCounters, len(r.ports))
+	for i, p := range r.ports {
+		s.Devices[i] = devCounters(p)
+	}
 	return s
+}
+
+// devCounters reads a port's driver counters (rte_eth_stats_get); a
+// port whose driver does not answer reads as not Read.
+func devCounters(p *port.Port) DevCounters {
+	st, err := p.Stats()
+	if err != nil {
+		return DevCounters{}
+	}
+	return DevCounters{
+		Read:      true,
+		Bytes:     !(st.RxPackets > 0 && st.RxBytes == 0 || st.TxPackets > 0 && st.TxBytes == 0),
+		RxPackets: st.RxPackets, TxPackets: st.TxPackets,
+		RxBytes: st.RxBytes, TxBytes: st.TxBytes,
+		RxMissed: st.RxMissed, RxErrors: st.RxErrors, TxErrors: st.TxErrors, RxNoMbuf: st.RxNoMbuf,
+	}
 }
 
 // drainRings frees what the loops left in the rings (a consumer that

@@ -54,11 +54,37 @@ func (l LcoreCounters) clone() LcoreCounters {
 	return l
 }
 
+// DevCounters are a port's counters as its driver keeps them
+// (rte_eth_stats_get), read by the runner when it publishes a Snapshot,
+// never on the loops' path. They include what the loops cannot see:
+// packets the device dropped (RxMissed), and errors.
+type DevCounters struct {
+	// Read says the driver answered; the other fields are zero if not.
+	Read bool
+	// Bytes says the driver counts bytes: false when it counted packets
+	// but no bytes (as net_null, which reports packets only), in which
+	// case RxBytes and TxBytes are zero and say nothing.
+	Bytes bool
+
+	RxPackets, TxPackets uint64 // ipackets, opackets
+	RxBytes, TxBytes     uint64 // ibytes, obytes
+	RxMissed             uint64 // imissed: dropped by the device, no descriptor free
+	RxErrors             uint64 // ierrors: erroneous packets received
+	TxErrors             uint64 // oerrors: failed transmissions
+	RxNoMbuf             uint64 // rx_nombuf: receive mbuf allocation failures
+}
+
+// Errors sums the device's error and drop counters.
+func (d DevCounters) Errors() uint64 { return d.RxMissed + d.RxErrors + d.TxErrors + d.RxNoMbuf }
+
 // Snapshot is the runner's counters at one moment.
 type Snapshot struct {
-	Elapsed   time.Duration
-	Lcores    []LcoreCounters
-	Ports     []PortCounters // summed over lcores
+	Elapsed time.Duration
+	Lcores  []LcoreCounters
+	Ports   []PortCounters // summed over lcores
+	// Devices are the ports' own counters (indexed like Ports), read
+	// from the drivers as the Snapshot is taken.
+	Devices   []DevCounters
 	PoolInUse int
 	PoolSize  int
 }

@@ -3,7 +3,7 @@
 # as often as you like; it only changes what is missing.
 #
 #   - installs DPDK 22.11 (dpdk, dpdk-dev, libdpdk-dev), pkg-config, gcc
-#     and the tools the tests drive (iproute2, ping, iperf3, tcpdump),
+#     and the tools the tests drive (iproute2, ping, iperf3, tcpdump, tshark),
 #     running `apt-get update` only when something must be installed;
 #   - reserves 2 MiB hugepages, ZCNIC_HUGEPAGES_MB worth (default 1024),
 #     never shrinking a larger reservation, and mounts hugetlbfs at
@@ -17,7 +17,7 @@ set -euo pipefail
 HUGE_MB=${ZCNIC_HUGEPAGES_MB:-1024}
 HUGE_DIR=${ZCNIC_HUGE_DIR:-/dev/hugepages}
 PACKAGES=(dpdk dpdk-dev libdpdk-dev pkg-config gcc make git ca-certificates
-          iproute2 iputils-ping iperf3 tcpdump procps)
+          iproute2 iputils-ping iperf3 tcpdump procps tshark)
 
 say() { printf 'setup: %s\n' "$*"; }
 

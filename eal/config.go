@@ -67,10 +67,25 @@ type Config struct {
 	// default.
 	LogLevel string
 
-	// Telemetry keeps DPDK's telemetry socket (under /var/run/dpdk),
-	// which EAL does not remove at exit. Off by default (--no-telemetry):
-	// zcnic exports its own metrics.
+	// Telemetry keeps DPDK's telemetry socket (dpdk_telemetry.v2 in the
+	// runtime directory, /var/run/dpdk/FilePrefix for root), which
+	// dpdk-telemetry.py -f FilePrefix talks to. Off by default
+	// (--no-telemetry). Two processes with telemetry need different
+	// FilePrefixes, even in memory. Cleanup removes the socket.
 	Telemetry bool
+
+	// ProcType is the process type (EAL's --proc-type): ProcPrimary
+	// (the zero value) owns the devices and memory; ProcSecondary
+	// attaches to the running primary of the same FilePrefix; ProcAuto
+	// is a secondary if such a primary runs, else a primary.
+	ProcType ProcType
+
+	// Attachable makes a primary that DPDK's multi-process tools
+	// (dpdk-dumpcap, dpdk-pdump, dpdk-proc-info) and secondary processes
+	// can attach to: it needs FilePrefix and hugepages, and rules out
+	// InMemory. Init calls rte_pdump_init, so that dpdk-dumpcap can
+	// capture live traffic, and Cleanup calls rte_pdump_uninit.
+	Attachable bool
 
 	// ExtraArgs are appended to argv unchanged, for EAL options Config
 	// does not model.
@@ -78,6 +93,28 @@ type Config struct {
 
 	// ProgramName is argv[0]; empty means "zcnic".
 	ProgramName string
+}
+
+// ProcType is a DPDK process type (EAL's --proc-type).
+type ProcType int
+
+// Process types.
+const (
+	ProcPrimary   ProcType = iota // owns devices and memory (EAL's default)
+	ProcSecondary                 // attaches to a running primary
+	ProcAuto                      // secondary if a primary runs, else primary
+)
+
+func (p ProcType) String() string {
+	switch p {
+	case ProcPrimary:
+		return "primary"
+	case ProcSecondary:
+		return "secondary"
+	case ProcAuto:
+		return "auto"
+	}
+	return fmt.Sprintf("ProcType(%d)", int(p))
 }
 
 // ConfigError reports a Config field with a bad value.
@@ -169,10 +206,16 @@ func (c *Config) Args() ([]string, error) {
 	}
 
 	if c.FilePrefix != "" {
-		if strings.ContainsAny(c.FilePrefix, "/ \t\n") {
-			return nil, fieldErr("FilePrefix", "%q may not contain '/' or spaces", c.FilePrefix)
+		if err := CheckFilePrefix(c.FilePrefix); err != nil {
+			return nil, err
 		}
 		args = append(args, "--file-prefix", c.FilePrefix)
+	}
+	if err := c.checkProcess(); err != nil {
+		return nil, err
+	}
+	if c.ProcType != ProcPrimary {
+		args = append(args, "--proc-type", c.ProcType.String())
 	}
 	switch {
 	case c.InMemory && c.NoHuge:
@@ -227,6 +270,52 @@ func (c *Config) Args() ([]string, error) {
 	}
 	args = append(args, c.ExtraArgs...)
 	return args, nil
+}
+
+// filePrefixRe is what FilePrefix may be: DPDK uses it in file names
+// (runtime directory, hugepage files "PREFIXmap_N"), so keep it plain.
+var filePrefixRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
+// CheckFilePrefix checks a FilePrefix: 1 to 64 letters, digits, '_',
+// '.' or '-', starting with a letter or digit.
+func CheckFilePrefix(p string) error {
+	if !filePrefixRe.MatchString(p) {
+		return fieldErr("FilePrefix", "%q: use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit (no '/' or spaces)", p)
+	}
+	return nil
+}
+
+// checkProcess checks ProcType and Attachable against the memory model.
+func (c *Config) checkProcess() error {
+	switch c.ProcType {
+	case ProcPrimary, ProcAuto:
+	case ProcSecondary:
+		if c.InMemory {
+			return fieldErr("ProcType", "a secondary process shares the primary's files: InMemory rules it out")
+		}
+		if c.Attachable {
+			return fieldErr("Attachable", "only a primary can be attached to; this is a secondary")
+		}
+	default:
+		return fieldErr("ProcType", "%d is not ProcPrimary, ProcSecondary or ProcAuto", int(c.ProcType))
+	}
+	if c.ProcType == ProcAuto && c.InMemory {
+		return fieldErr("ProcType", "auto may become a secondary, which InMemory rules out")
+	}
+	if !c.Attachable {
+		return nil
+	}
+	switch {
+	case c.FilePrefix == "":
+		return fieldErr("Attachable", "needs a FilePrefix (--file-prefix NAME), the name tools attach to")
+	case c.InMemory:
+		return fieldErr("Attachable", "other processes cannot attach to an InMemory primary: leave InMemory off")
+	case c.NoHuge:
+		return fieldErr("Attachable", "other processes attach through shared hugepages: it cannot run with NoHuge (--no-huge); reserve hugepages (zcnic hugepages reserve --size 2M --count 512)")
+	case c.ProcType != ProcPrimary:
+		return fieldErr("Attachable", "only a primary can be attached to; ProcType is %s", c.ProcType)
+	}
+	return nil
 }
 
 // lcores returns the sorted, validated lcore list.

@@ -2,6 +2,7 @@ package eal
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -45,6 +46,12 @@ func TestArgsRendering(t *testing.T) {
 			[]string{"zcnic", "-l", "0", "--main-lcore", "0", "-a", "0000:03:00.0", "-a", "04:00.1,rxq=[0,1]", "--log-level", "7", "--no-telemetry"}},
 		{"telemetry kept on request", Config{Lcores: []uint{0}, Telemetry: true},
 			[]string{"zcnic", "-l", "0", "--main-lcore", "0", "--no-pci"}},
+		{"attachable primary", Config{Lcores: []uint{0}, FilePrefix: "fwd1", Attachable: true},
+			[]string{"zcnic", "-l", "0", "--main-lcore", "0", "--file-prefix", "fwd1", "--no-pci", "--no-telemetry"}},
+		{"secondary", Config{Lcores: []uint{0}, FilePrefix: "fwd1", ProcType: ProcSecondary},
+			[]string{"zcnic", "-l", "0", "--main-lcore", "0", "--file-prefix", "fwd1", "--proc-type", "secondary", "--no-pci", "--no-telemetry"}},
+		{"auto", Config{Lcores: []uint{0}, ProcType: ProcAuto},
+			[]string{"zcnic", "-l", "0", "--main-lcore", "0", "--proc-type", "auto", "--no-pci", "--no-telemetry"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -67,7 +74,15 @@ func TestArgsValidation(t *testing.T) {
 		{"main not listed", "MainLcore", "not in Lcores", Config{Lcores: []uint{0}, MainLcore: 1}},
 		{"negative memory", "MemoryMB", "negative", Config{MemoryMB: -1}},
 		{"huge dir with no-huge", "HugeDir", "NoHuge", Config{NoHuge: true, HugeDir: "/dev/hugepages"}},
-		{"file prefix with slash", "FilePrefix", "may not contain", Config{FilePrefix: "a/b"}},
+		{"file prefix with slash", "FilePrefix", "no '/' or spaces", Config{FilePrefix: "a/b"}},
+		{"file prefix too long", "FilePrefix", "1 to 64", Config{FilePrefix: strings.Repeat("p", 65)}},
+		{"attachable without prefix", "Attachable", "needs a FilePrefix", Config{Attachable: true}},
+		{"attachable in memory", "Attachable", "InMemory", Config{Attachable: true, FilePrefix: "p", InMemory: true}},
+		{"attachable without hugepages", "Attachable", "NoHuge", Config{Attachable: true, FilePrefix: "p", NoHuge: true}},
+		{"attachable secondary", "Attachable", "only a primary", Config{Attachable: true, FilePrefix: "p", ProcType: ProcSecondary}},
+		{"secondary in memory", "ProcType", "InMemory rules it out", Config{ProcType: ProcSecondary, InMemory: true}},
+		{"auto in memory", "ProcType", "InMemory", Config{ProcType: ProcAuto, InMemory: true}},
+		{"unknown proc type", "ProcType", "is not ProcPrimary", Config{ProcType: 7}},
 		{"empty vdev", "VDevs", "empty", Config{VDevs: []string{""}}},
 		{"vdev without index", "VDevs", "driver name and an index", Config{VDevs: []string{"net_null"}}},
 		{"vdev with space", "VDevs", "driver name and an index", Config{VDevs: []string{"net null0"}}},

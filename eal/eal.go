@@ -6,9 +6,16 @@ package eal
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_pdump.h>
 
 static int zc_eal_init(int argc, char **argv, int *err) {
 	int r = rte_eal_init(argc, argv);
+	*err = rte_errno;
+	return r;
+}
+
+static int zc_pdump_init(int *err) {
+	int r = rte_pdump_init();
 	*err = rte_errno;
 	return r;
 }
@@ -22,6 +29,10 @@ static int zc_eal_cleanup(int *err) {
 import "C"
 
 import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -55,6 +66,13 @@ var eal struct {
 	main    uint
 	noHuge  bool
 	running int // launched jobs not yet waited for
+
+	procType   ProcType // as EAL resolved it
+	prefix     string   // Config.FilePrefix
+	runtimeDir string   // rte_eal_get_runtime_dir()
+	pdump      bool     // rte_pdump_init worked: uninit at Cleanup
+	ownFiles   bool     // a primary with shared files: remove them at Cleanup
+	ownDir     bool     // remove the runtime directory at Cleanup
 }
 
 // hugeSys is where the preflight looks for hugepages; tests point it at
@@ -82,6 +100,9 @@ func Init(cfg Config) error {
 	if err := Preflight(&cfg, hugeSys); err != nil {
 		return err
 	}
+	if err := checkPeers(&cfg); err != nil {
+		return err
+	}
 	eal.state = stateDone // until it has worked
 	res := make(chan error)
 	eal.calls = make(chan func())
@@ -91,6 +112,19 @@ func Init(cfg Config) error {
 	}
 	eal.state = stateRunning
 	eal.noHuge = cfg.NoHuge
+	eal.prefix = cfg.FilePrefix
+	eal.runtimeDir = C.GoString(C.rte_eal_get_runtime_dir())
+	eal.procType = ProcPrimary
+	if C.rte_eal_process_type() == C.RTE_PROC_SECONDARY {
+		eal.procType = ProcSecondary
+	}
+	if eal.procType == ProcPrimary {
+		// A primary owns its runtime directory: its shared files if it
+		// has them, else (in memory) at most a telemetry socket, whose
+		// directory is its own when it named its prefix.
+		eal.ownFiles = !cfg.InMemory
+		eal.ownDir = !cfg.InMemory || cfg.FilePrefix != ""
+	}
 	eal.main = uint(C.rte_get_main_lcore())
 	for id := C.rte_get_next_lcore(^C.uint(0), 0, 0); id < C.RTE_MAX_LCORE; id = C.rte_get_next_lcore(id, 0, 0) {
 		eal.lcores = append(eal.lcores, Lcore{
@@ -99,6 +133,42 @@ func Init(cfg Config) error {
 			CPU:    int(C.rte_lcore_to_cpu_id(C.int(id))),
 			Main:   uint(id) == eal.main,
 		})
+	}
+	if cfg.Attachable {
+		var err error
+		runOnMain(func() {
+			var errno C.int
+			if C.zc_pdump_init(&errno) < 0 {
+				err = rte.Err("rte_pdump_init", int(errno))
+			}
+		})
+		if err != nil {
+			eal.mu.Unlock()
+			cerr := Cleanup()
+			eal.mu.Lock()
+			return errors.Join(err, cerr)
+		}
+		eal.pdump = true
+	}
+	return nil
+}
+
+// checkPeers checks, before rte_eal_init, the other processes of cfg's
+// file prefix: a primary with shared files claims the prefix (failing if
+// a live primary holds it, cleaning what a killed one left); a
+// secondary needs a running primary.
+func checkPeers(cfg *Config) error {
+	switch {
+	case cfg.ProcType == ProcPrimary && !cfg.InMemory:
+		return claimPrefix(cfg.FilePrefix)
+	case cfg.ProcType == ProcSecondary:
+		pid, err := PrimaryPID(cfg.FilePrefix)
+		if err != nil {
+			return err
+		}
+		if pid == 0 {
+			return fmt.Errorf("eal: no primary process runs with file prefix %q (nothing holds %s): start it with that --file-prefix first", orDefaultPrefix(cfg.FilePrefix), filepath.Join(RuntimeDir(cfg.FilePrefix), "config"))
+		}
 	}
 	return nil
 }
@@ -140,6 +210,11 @@ func Cleanup() error {
 	}
 	var err error
 	runOnMain(func() {
+		if eal.pdump {
+			// Its only failure is a memzone already gone: nothing to keep.
+			C.rte_pdump_uninit()
+			eal.pdump = false
+		}
 		var errno C.int
 		if C.zc_eal_cleanup(&errno) < 0 {
 			err = rte.Err("rte_eal_cleanup", int(errno))
@@ -147,7 +222,34 @@ func Cleanup() error {
 	})
 	eal.state = stateDone
 	close(eal.calls)
-	return err
+	// EAL leaves its runtime files (and, with shared files, the hugepage
+	// files) behind; a primary removes its own.
+	var rerr error
+	switch {
+	case eal.ownFiles:
+		rerr = errors.Join(removeHugepageFiles(eal.prefix), removeRuntimeDir(eal.runtimeDir))
+	case eal.ownDir:
+		rerr = removeRuntimeDir(eal.runtimeDir) // in memory: no hugepage files
+	case eal.procType == ProcPrimary:
+		os.Remove(eal.runtimeDir) // the shared default directory, if empty
+	}
+	return errors.Join(err, rerr)
+}
+
+// ProcessType returns the running EAL's process type: ProcPrimary or
+// ProcSecondary (what ProcAuto became).
+func ProcessType() ProcType {
+	eal.mu.Lock()
+	defer eal.mu.Unlock()
+	return eal.procType
+}
+
+// RuntimeDirectory returns the running EAL's runtime directory
+// (rte_eal_get_runtime_dir), or "" before Init.
+func RuntimeDirectory() string {
+	eal.mu.Lock()
+	defer eal.mu.Unlock()
+	return eal.runtimeDir
 }
 
 // Initialized reports whether the EAL is up and usable.

@@ -10,9 +10,10 @@ import (
 // there: some page size with free pages and a hugetlbfs mount (the one in
 // HugeDir if set), and at least MemoryMB of them. It returns a one-line
 // error that says which command fixes it, in place of EAL's own log. It
-// checks nothing when cfg.NoHuge is set.
+// checks nothing when cfg.NoHuge is set, nor for a secondary process,
+// which maps the hugepages its primary took.
 func Preflight(cfg *Config, sys hugepages.System) error {
-	if cfg.NoHuge {
+	if cfg.NoHuge || cfg.ProcType == ProcSecondary {
 		return nil
 	}
 	a, err := sys.Available()

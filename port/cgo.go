@@ -55,6 +55,27 @@ static int zc_configure(uint16_t port, uint16_t nrx, uint16_t ntx, uint64_t rxof
 	return rte_eth_dev_configure(port, nrx, ntx, &conf);
 }
 
+// The basic counters, returned by value: a Go pointer to a struct
+// rte_eth_stats (about 700 bytes) would put one on the heap per call.
+struct zc_stats {
+	int r;
+	uint64_t ipackets, opackets, ibytes, obytes, imissed, ierrors, oerrors, rx_nombuf;
+};
+
+static struct zc_stats zc_stats_get(uint16_t port) {
+	struct rte_eth_stats st;
+	struct zc_stats z;
+	memset(&z, 0, sizeof(z));
+	z.r = rte_eth_stats_get(port, &st);
+	if (z.r == 0) {
+		z.ipackets = st.ipackets; z.opackets = st.opackets;
+		z.ibytes = st.ibytes; z.obytes = st.obytes;
+		z.imissed = st.imissed; z.ierrors = st.ierrors;
+		z.oerrors = st.oerrors; z.rx_nombuf = st.rx_nombuf;
+	}
+	return z;
+}
+
 static int zc_port_by_name(const char *name, uint16_t *id) {
 	return rte_eth_dev_get_port_by_name(name, id);
 }
@@ -231,9 +252,9 @@ func cLink(id uint16) (Link, int) {
 }
 
 func cStats(id uint16, s *Stats) int {
-	var st C.struct_rte_eth_stats
-	if r := C.rte_eth_stats_get(C.uint16_t(id), &st); r != 0 {
-		return int(r)
+	st := C.zc_stats_get(C.uint16_t(id))
+	if st.r != 0 {
+		return int(st.r)
 	}
 	*s = Stats{
 		RxPackets: uint64(st.ipackets), TxPackets: uint64(st.opackets),

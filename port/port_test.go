@@ -265,3 +265,13 @@ func TestZeroAllocsPerBurst(t *testing.T) {
 	assert.Zero(t, allocs, "TxRx allocates nothing")
 	b.Free()
 }
+
+// Reading a port's counters allocates nothing: the runner reads them
+// every stats interval.
+func TestStatsAllocatesNothing(t *testing.T) {
+	p, err := port.Open("net_null0")
+	require.NoError(t, err)
+	_, err = p.Stats()
+	require.NoError(t, err)
+	assert.Zero(t, testing.AllocsPerRun(100, func() { p.Stats() }))
+}

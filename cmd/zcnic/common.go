@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,6 +47,8 @@ type common struct {
 	rxd, txd      int      // descriptors per queue; 0 for the default
 	outputs       []file   // the command's own output files, checked against the inputs
 	ealVdevs      []string // the vdevs as given to EAL (checkInputs stages outputs); nil: vdevs
+	filePrefix    string   // attachable primary of this name; "" runs in memory
+	noTelemetry   bool
 }
 
 // minStatsInterval is the shortest --stats-interval: a line costs a
@@ -93,6 +96,8 @@ func newFlags(e *env, name, usage, summary string, c *common, runs bool) *flag.F
 	fs.BoolVar(&c.json, "json", false, "print the summary as JSON on stdout")
 	fs.BoolVar(&c.noHuge, "no-huge", false, "run without hugepages (EAL --no-huge; virtual devices only)")
 	fs.StringVar(&c.logLevel, "log-level", "error", "EAL log level: error, warning, notice, info, debug")
+	fs.StringVar(&c.filePrefix, "file-prefix", "", "run as an attachable primary named `NAME` (EAL --file-prefix, not in memory; needs hugepages): dpdk-dumpcap, dpdk-proc-info, dpdk-telemetry.py and zcnic stats --attach take the same name (default: in memory, nothing to attach to)")
+	fs.BoolVar(&c.noTelemetry, "no-telemetry", false, "turn DPDK's telemetry socket off (default on: dpdk-telemetry.py -f PREFIX, the prefix being --file-prefix or zcnic-PID)")
 	c.burst, c.poolCache = 32, 256
 	if !runs {
 		return fs
@@ -248,15 +253,18 @@ func parseLcores(s string) ([]uint, error) {
 // ealFlags are the flags behind the eal.Config fields the CLI sets, to
 // name the flag, not the field, in an error.
 var ealFlags = map[string]string{
-	"Lcores":    "--lcores",
-	"MainLcore": "--lcores",
-	"VDevs":     "--vdev",
-	"PCIAllow":  "--pci",
-	"LogLevel":  "--log-level",
+	"Lcores":     "--lcores",
+	"MainLcore":  "--lcores",
+	"VDevs":      "--vdev",
+	"PCIAllow":   "--pci",
+	"LogLevel":   "--log-level",
+	"FilePrefix": "--file-prefix",
 }
 
 // ealConfig builds the EAL config: in memory, PCI off unless --pci, and
-// --no-huge, loudly, when the hugepage preflight fails.
+// --no-huge, loudly, when the hugepage preflight fails; with
+// --file-prefix an attachable primary, which needs hugepages. Telemetry
+// is on unless --no-telemetry, under the prefix zcnic-PID in memory.
 func (c *common) ealConfig(e *env) (eal.Config, error) {
 	lcores, err := parseLcores(c.lcores)
 	if err != nil {
@@ -267,12 +275,21 @@ func (c *common) ealConfig(e *env) (eal.Config, error) {
 		vdevs = c.ealVdevs
 	}
 	cfg := eal.Config{
-		Lcores:   lcores,
-		InMemory: true,
-		VDevs:    vdevs,
-		PCIAllow: c.pcis,
-		LogLevel: c.logLevel,
-		NoHuge:   c.noHuge,
+		Lcores:    lcores,
+		InMemory:  true,
+		VDevs:     vdevs,
+		PCIAllow:  c.pcis,
+		LogLevel:  c.logLevel,
+		NoHuge:    c.noHuge,
+		Telemetry: !c.noTelemetry,
+	}
+	if c.filePrefix != "" {
+		if c.noHuge {
+			return cfg, usagef("--file-prefix %s needs hugepages (tools attach through them): leave out --no-huge, and reserve them with zcnic hugepages reserve --size 2M --count 512", c.filePrefix)
+		}
+		cfg.FilePrefix, cfg.InMemory, cfg.Attachable = c.filePrefix, false, true
+	} else if cfg.Telemetry {
+		cfg.FilePrefix = telemetryPrefix()
 	}
 	if _, err := cfg.Args(); err != nil {
 		var ce *eal.ConfigError
@@ -282,6 +299,15 @@ func (c *common) ealConfig(e *env) (eal.Config, error) {
 			}
 		}
 		return cfg, usagef("%s", strings.TrimPrefix(err.Error(), "eal: "))
+	}
+	if c.filePrefix != "" {
+		if err := eal.Preflight(&cfg, hugepages.Default); err != nil {
+			return cfg, fmt.Errorf("--file-prefix %s needs hugepages: %w", c.filePrefix, err)
+		}
+		return cfg, nil
+	}
+	if cfg.Telemetry {
+		sweepTelemetryDirs()
 	}
 	if !cfg.NoHuge && os.Getenv("ZCNIC_NO_HUGE") == "1" {
 		fmt.Fprintln(e.stderr, "zcnic: WARNING: ZCNIC_NO_HUGE=1: running EAL with --no-huge")
@@ -297,6 +323,28 @@ func (c *common) ealConfig(e *env) (eal.Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// telemetryPrefix is the file prefix of an in-memory run with telemetry:
+// unique to the process, so that runs side by side each have a socket.
+func telemetryPrefix() string { return fmt.Sprintf("zcnic-%d", os.Getpid()) }
+
+// sweepTelemetryDirs removes the runtime directories of in-memory runs
+// (zcnic-PID) whose process is gone: killed with SIGKILL, they could not
+// remove their own.
+func sweepTelemetryDirs() {
+	base := filepath.Dir(eal.RuntimeDir("x"))
+	ents, _ := os.ReadDir(base)
+	for _, d := range ents {
+		s, ok := strings.CutPrefix(d.Name(), "zcnic-")
+		pid, err := strconv.Atoi(s)
+		if !ok || err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if syscall.Kill(pid, 0) == syscall.ESRCH {
+			os.RemoveAll(filepath.Join(base, d.Name()))
+		}
+	}
 }
 
 // startEAL checks the devices' inputs and starts the EAL for c, for a

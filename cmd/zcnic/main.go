@@ -43,6 +43,7 @@ func init() {
 		{"gen", "transmit generated UDP/IPv4 frames (size, count, duration, rate)", runGen},
 		{"capture", "receive packets into a pcap file (snaplen, count, duration)", runCapture},
 		{"rxonly", "receive, count and drop packets", runRxOnly},
+		{"stats", "attach to a running zcnic --file-prefix NAME and print its live per-port stats", runStats},
 		{"ports", "list devices: driver, MAC, link, queues, capabilities", runPorts},
 		{"hugepages", "show hugepage status; 'hugepages reserve' reserves and mounts them", runHugepages},
 		{"demo", "self-contained demo: replay a pcap through 5tswap on virtual devices", runDemo},
@@ -146,6 +147,8 @@ Examples:
   zcnic gen --vdev net_null0 --size 64 --rate 1000000 --count 10000000
   zcnic capture --vdev net_pcap0,rx_pcap=in.pcap -w out.pcap --count 100
   zcnic ports --vdev net_null0
+  zcnic fwd --vdev net_null0 --vdev net_null1 --file-prefix fwd1 &
+  zcnic stats --attach fwd1 --count 3
   zcnic hugepages reserve --size 2M --count 512
 `)
 }

@@ -192,6 +192,11 @@ func badInputs() []badInput {
 		{"rxd too big", []string{"fwd", "--vdev", "net_null0", "--rxd", "40000"}, "--rxd 40000: must be 0 (default) to 32768"},
 		{"txd negative", []string{"gen", "--vdev", "net_null0", "--txd", "-2"}, "--txd -2: must be 0 (default) to 32768"},
 		{"reserve without count", []string{"hugepages", "reserve", "--size", "2M"}, "--count N is required"},
+		{"file prefix without hugepages", []string{"fwd", "--vdev", "net_null0", "--file-prefix", "fwd1", "--no-huge"}, "--file-prefix fwd1 needs hugepages (tools attach through them): leave out --no-huge"},
+		{"bad file prefix", []string{"fwd", "--vdev", "net_null0", "--file-prefix", "a/b"}, `--file-prefix: "a/b": use 1 to 64 letters`},
+		{"stats without attach", []string{"stats"}, "--attach NAME is required"},
+		{"stats bad interval", []string{"stats", "--attach", "x", "--interval", "0s"}, "--interval 0s: must be positive"},
+		{"stats bad name", []string{"stats", "--attach", "a b"}, `--attach "a b": use 1 to 64 letters`},
 		{"tiny pool", []string{"fwd", "--vdev", "net_null0", "--pool-size", "1", "--pool-cache", "1"}, "--pool-size 1: the rx descriptors of the port take 512 mbufs (--rxd 512 each) before any packet: give at least 512"},
 		{"pool below descriptors", []string{"fwd", "--vdev", "net_null0", "--vdev", "net_null1", "--pool-size", "1000", "--rxd", "1024"}, "--pool-size 1000: the rx descriptors of 2 ports take 2048 mbufs"},
 		{"metrics port out of range", []string{"rxonly", "--vdev", "net_null0", "--metrics-addr", ":99999"}, `--metrics-addr ":99999": port "99999": must be a number from 0 to 65535`},
@@ -462,7 +467,9 @@ func TestMetricsEndpoint(t *testing.T) {
 		resp.Body.Close()
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, resp.StatusCode)
-		if body = string(b); rx.MatchString(body) {
+		// The ports are listed from the first scrape, at zero until the
+		// first snapshot: wait for traffic.
+		if body = string(b); rx.MatchString(body) && rx.FindStringSubmatch(body)[1] != "0" {
 			break
 		}
 	}

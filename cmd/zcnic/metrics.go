@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/zcnic/zcnic/app"
@@ -41,6 +42,15 @@ var (
 		{"forwarded_packets_total", "Packets received on the port and handed to a tx queue."},
 		{"dropped_packets_total", "Packets received on the port and dropped."},
 		{"kept_packets_total", "Packets received on the port and kept by the handler."},
+		// The device's own counters (rte_eth_stats_get).
+		{"dev_rx_packets_total", "Packets the device counted as received (ipackets)."},
+		{"dev_tx_packets_total", "Packets the device counted as transmitted (opackets)."},
+		{"dev_rx_bytes_total", "Bytes the device counted as received (ibytes); absent if the driver counts no bytes."},
+		{"dev_tx_bytes_total", "Bytes the device counted as transmitted (obytes); absent if the driver counts no bytes."},
+		{"rx_missed_packets_total", "Packets the device dropped for want of a free descriptor (imissed)."},
+		{"rx_errors_total", "Erroneous packets the device received (ierrors)."},
+		{"tx_errors_total", "Packets the device failed to transmit (oerrors)."},
+		{"rx_nombuf_total", "Receive mbuf allocation failures (rx_nombuf)."},
 	}
 	mLcoreBusy     = prometheus.NewDesc("zcnic_lcore_busy_polls_total", "Loop turns that received packets.", []string{"lcore"}, nil)
 	mLcoreEmpty    = prometheus.NewDesc("zcnic_lcore_empty_polls_total", "Loop turns that received nothing.", []string{"lcore"}, nil)
@@ -50,6 +60,9 @@ var (
 	mPoolInUse     = prometheus.NewDesc("zcnic_mempool_mbufs_in_use", "Mbufs taken from the pool (in descriptors, in flight, or held).", nil, nil)
 	mElapsed       = prometheus.NewDesc("zcnic_run_seconds", "Seconds since the loops started.", nil, nil)
 )
+
+// devMetric names the port metric of each device error counter.
+var devMetric = map[string]string{"imissed": "rx_missed_packets_total", "ierrors": "rx_errors_total", "oerrors": "tx_errors_total", "rx_nombuf": "rx_nombuf_total"}
 
 func init() {
 	for _, n := range mPortNames {
@@ -73,9 +86,12 @@ func startMetrics(addr string, devices []string) (*metrics, error) {
 	}
 	m := &metrics{addr: ln.Addr().String(), devices: devices}
 	reg := prometheus.NewRegistry()
-	if err := reg.Register(m); err != nil {
-		ln.Close()
-		return nil, err
+	// The process's and Go runtime's standard metrics come with ours.
+	for _, c := range []prometheus.Collector{m, collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector()} {
+		if err := reg.Register(c); err != nil {
+			ln.Close()
+			return nil, err
+		}
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -117,7 +133,9 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	s, have := m.snap, m.have
 	m.mu.Unlock()
 	if !have {
-		return
+		// Before the first snapshot: the ports, all counters zero, so
+		// that a scrape always lists them.
+		s = app.Snapshot{Ports: make([]app.PortCounters, len(m.devices))}
 	}
 	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
@@ -133,6 +151,21 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 			{"forwarded_packets_total", p.Forwarded}, {"dropped_packets_total", p.Dropped}, {"kept_packets_total", p.Kept},
 		} {
 			counter(mPortDesc[kv.name], kv.v, l...)
+		}
+		var d app.DevCounters
+		if i < len(s.Devices) {
+			d = s.Devices[i]
+		}
+		if !have || d.Read {
+			counter(mPortDesc["dev_rx_packets_total"], d.RxPackets, l...)
+			counter(mPortDesc["dev_tx_packets_total"], d.TxPackets, l...)
+			if d.Bytes || !have {
+				counter(mPortDesc["dev_rx_bytes_total"], d.RxBytes, l...)
+				counter(mPortDesc["dev_tx_bytes_total"], d.TxBytes, l...)
+			}
+			for _, c := range devErrorCounts(d) {
+				counter(mPortDesc[devMetric[c.name]], c.v, l...)
+			}
 		}
 	}
 	for _, lc := range s.Lcores {

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -72,7 +74,29 @@ func (r *reporter) line(s app.Snapshot) string {
 			gbps(p.RxBytes-q.RxBytes, dt), gbps(p.TxBytes-q.TxBytes, dt))
 	}
 	fmt.Fprintf(&b, " | dropped +%d (%d)", dropped-prevDropped, dropped)
+	for i, d := range s.Devices {
+		if d.Errors() == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, " | p%d device:", i)
+		for _, c := range devErrorCounts(d) {
+			if c.v > 0 {
+				fmt.Fprintf(&b, " %s %d", c.name, c.v)
+			}
+		}
+	}
 	return b.String()
+}
+
+// devErrorCounts are a device's error counters by their ethdev names.
+func devErrorCounts(d app.DevCounters) []struct {
+	name string
+	v    uint64
+} {
+	return []struct {
+		name string
+		v    uint64
+	}{{"imissed", d.RxMissed}, {"ierrors", d.RxErrors}, {"oerrors", d.TxErrors}, {"rx_nombuf", d.RxNoMbuf}}
 }
 
 // statsLine is one live stats line with --stats-format json: counters
@@ -96,6 +120,11 @@ type statsLinePort struct {
 	TxPps     float64 `json:"tx_pps"`
 	RxBps     float64 `json:"rx_bps"`
 	TxBps     float64 `json:"tx_bps"`
+	// The device's error counters, when it reports any.
+	RxMissed uint64 `json:"rx_missed,omitempty"`
+	RxErrors uint64 `json:"rx_errors,omitempty"`
+	TxErrors uint64 `json:"tx_errors,omitempty"`
+	RxNoMbuf uint64 `json:"rx_nombuf,omitempty"`
 }
 
 // jsonLine is the line of --stats-format json: one JSON object.
@@ -116,6 +145,10 @@ func (r *reporter) jsonLine(s app.Snapshot) string {
 			RxPps: float64(p.RxPackets-q.RxPackets) / dt, TxPps: float64(p.TxPackets-q.TxPackets) / dt,
 			RxBps: float64(p.RxBytes-q.RxBytes) * 8 / dt, TxBps: float64(p.TxBytes-q.TxBytes) * 8 / dt,
 		})
+		if i < len(s.Devices) {
+			d, lp := s.Devices[i], &l.Ports[len(l.Ports)-1]
+			lp.RxMissed, lp.RxErrors, lp.TxErrors, lp.RxNoMbuf = d.RxMissed, d.RxErrors, d.TxErrors, d.RxNoMbuf
+		}
 	}
 	b, _ := json.Marshal(l) // plain numbers and slices: cannot fail
 	return string(b)
@@ -154,6 +187,28 @@ type portSummary struct {
 	RxGbps    float64 `json:"rx_gbps"`
 	TxMpps    float64 `json:"tx_mpps"`
 	TxGbps    float64 `json:"tx_gbps"`
+	// Dev are the device's own counters (rte_eth_stats_get).
+	Dev devSummary `json:"dev"`
+}
+
+// devSummary is a port's driver counters; Bytes is false when the
+// driver counts no bytes (net_null), so rx_bytes and tx_bytes say nothing.
+type devSummary struct {
+	Read      bool   `json:"read"`
+	Bytes     bool   `json:"bytes"`
+	RxPackets uint64 `json:"rx_packets"`
+	TxPackets uint64 `json:"tx_packets"`
+	RxBytes   uint64 `json:"rx_bytes"`
+	TxBytes   uint64 `json:"tx_bytes"`
+	RxMissed  uint64 `json:"rx_missed"`
+	RxErrors  uint64 `json:"rx_errors"`
+	TxErrors  uint64 `json:"tx_errors"`
+	RxNoMbuf  uint64 `json:"rx_nombuf"`
+}
+
+func toDevSummary(d app.DevCounters) devSummary {
+	return devSummary{Read: d.Read, Bytes: d.Bytes, RxPackets: d.RxPackets, TxPackets: d.TxPackets, RxBytes: d.RxBytes, TxBytes: d.TxBytes,
+		RxMissed: d.RxMissed, RxErrors: d.RxErrors, TxErrors: d.TxErrors, RxNoMbuf: d.RxNoMbuf}
 }
 
 type lcoreSummary struct {
@@ -186,6 +241,9 @@ func (r *reporter) summarize(res app.Result, mode string) summary {
 			RxMpps: mpps(p.RxPackets, secs), RxGbps: gbps(p.RxBytes, secs),
 			TxMpps: mpps(p.TxPackets, secs), TxGbps: gbps(p.TxBytes, secs),
 		})
+		if i < len(res.Devices) {
+			s.Ports[i].Dev = toDevSummary(res.Devices[i])
+		}
 	}
 	for reason, n := range res.Drops() {
 		if n > 0 {
@@ -218,6 +276,9 @@ func (r *reporter) print(s summary) error {
 			p.Port, p.Device, p.RxPackets, p.RxMpps, p.RxGbps, p.TxPackets, p.TxMpps, p.TxGbps, p.Forwarded, p.Dropped, p.Kept)
 	}
 	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if err := printDevTable(w, s.Ports); err != nil {
 		return err
 	}
 	if len(s.Drops) > 0 {
@@ -254,6 +315,27 @@ func (r *reporter) print(s summary) error {
 		fmt.Fprintf(w, "output: %s\n", s.Output)
 	}
 	return nil
+}
+
+// printDevTable prints the devices' own counters: packets, bytes ("-"
+// where the driver counts none) and errors.
+func printDevTable(w io.Writer, ports []portSummary) error {
+	fmt.Fprintln(w, "device counters (rte_eth_stats_get):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "port\tipackets\tibytes\topackets\tobytes\timissed\tierrors\toerrors\trx_nombuf\t")
+	for _, p := range ports {
+		d := p.Dev
+		if !d.Read {
+			fmt.Fprintf(tw, "%d\t-\t-\t-\t-\t-\t-\t-\t-\t\n", p.Port)
+			continue
+		}
+		ib, ob := "-", "-"
+		if d.Bytes {
+			ib, ob = strconv.FormatUint(d.RxBytes, 10), strconv.FormatUint(d.TxBytes, 10)
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%d\t%s\t%d\t%d\t%d\t%d\t\n", p.Port, d.RxPackets, ib, d.TxPackets, ob, d.RxMissed, d.RxErrors, d.TxErrors, d.RxNoMbuf)
+	}
+	return tw.Flush()
 }
 
 // finish prints the summary of a run that got as far as running, and

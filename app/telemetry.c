@@ -1,0 +1,219 @@
+/* zcnic's telemetry commands; see telemetry.h. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_telemetry.h>
+
+#include "telemetry.h"
+
+static const char *const reason_names[ZC_NREASONS] = {
+	"unhandled", "tx_full", "filtered", "malformed", "ttl", "no_route",
+	"user0", "user1", "user2", "user3",
+};
+
+static struct {
+	pthread_mutex_t mu;
+	uint64_t token;     /* the run filling or published; 0: none */
+	int published;
+	uint16_t nports;
+	char pool[ZC_TEL_NAME];
+	char name[ZC_MAX_TX][ZC_TEL_NAME];
+	uint16_t id[ZC_MAX_TX];
+	unsigned nlcores;
+	unsigned lcore[ZC_TEL_MAX_LCORES];
+	const struct zc_counters *c[ZC_TEL_MAX_LCORES];
+} reg = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static uint64_t next_token;
+
+static inline uint64_t ld(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
+
+uint64_t zc_tel_begin(uint16_t nports, const char *pool)
+{
+	pthread_mutex_lock(&reg.mu);
+	uint64_t t = ++next_token;
+	reg.token = t;
+	reg.published = 0;
+	reg.nports = RTE_MIN(nports, (uint16_t)ZC_MAX_TX);
+	snprintf(reg.pool, sizeof(reg.pool), "%s", pool);
+	reg.nlcores = 0;
+	pthread_mutex_unlock(&reg.mu);
+	return t;
+}
+
+void zc_tel_port(uint64_t token, uint16_t i, const char *name, uint16_t id)
+{
+	pthread_mutex_lock(&reg.mu);
+	if (reg.token == token && i < reg.nports) {
+		snprintf(reg.name[i], sizeof(reg.name[i]), "%s", name);
+		reg.id[i] = id;
+	}
+	pthread_mutex_unlock(&reg.mu);
+}
+
+int zc_tel_lcore(uint64_t token, unsigned lcore, const struct zc_counters *c)
+{
+	int r = -1;
+	pthread_mutex_lock(&reg.mu);
+	if (reg.token == token && reg.nlcores < ZC_TEL_MAX_LCORES) {
+		reg.lcore[reg.nlcores] = lcore;
+		reg.c[reg.nlcores++] = c;
+		r = 0;
+	}
+	pthread_mutex_unlock(&reg.mu);
+	return r;
+}
+
+void zc_tel_publish(uint64_t token)
+{
+	pthread_mutex_lock(&reg.mu);
+	if (reg.token == token)
+		reg.published = 1;
+	pthread_mutex_unlock(&reg.mu);
+}
+
+void zc_tel_clear(uint64_t token)
+{
+	pthread_mutex_lock(&reg.mu);
+	if (reg.token == token) {
+		reg.token = 0;
+		reg.published = 0;
+		reg.nports = 0;
+		reg.nlcores = 0;
+	}
+	pthread_mutex_unlock(&reg.mu);
+}
+
+/* A u64 array of n values, one per port or lcore, added to d as key. */
+static int add_u64s(struct rte_tel_data *d, const char *key, const uint64_t *v, unsigned n)
+{
+	struct rte_tel_data *a = rte_tel_data_alloc();
+	if (a == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
+	for (unsigned i = 0; i < n; i++)
+		rte_tel_data_add_array_u64(a, v[i]);
+	if (rte_tel_data_add_dict_container(d, key, a, 0) != 0) {
+		rte_tel_data_free(a);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+enum { F_RX_PKTS, F_RX_BYTES, F_TX_PKTS, F_TX_BYTES, F_FWD, F_DROPPED, F_KEPT, NFIELDS };
+static const char *const port_fields[NFIELDS] = {
+	"rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "forwarded", "dropped", "kept",
+};
+
+/* /zcnic/ports: the loops' per-port counters, summed over lcores, as
+ * arrays indexed by port index (as the summary's rows). */
+static int cmd_ports(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	static uint64_t v[NFIELDS][ZC_MAX_TX]; /* under reg.mu */
+	int r = 0;
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&reg.mu);
+	unsigned n = reg.published ? reg.nports : 0;
+	rte_tel_data_add_dict_u64(d, "running", reg.published);
+	rte_tel_data_add_dict_string(d, "pool", reg.published ? reg.pool : "");
+	memset(v, 0, sizeof(v));
+	for (unsigned l = 0; l < (reg.published ? reg.nlcores : 0); l++) {
+		for (unsigned i = 0; i < n; i++) {
+			const struct zc_portc *p = &reg.c[l]->pc[i];
+			v[F_RX_PKTS][i] += ld(&p->rx_pkts);
+			v[F_RX_BYTES][i] += ld(&p->rx_bytes);
+			v[F_TX_PKTS][i] += ld(&p->tx_pkts);
+			v[F_TX_BYTES][i] += ld(&p->tx_bytes);
+			v[F_FWD][i] += ld(&p->fwd);
+			v[F_DROPPED][i] += ld(&p->dropped);
+			v[F_KEPT][i] += ld(&p->kept);
+		}
+	}
+	uint64_t ids[ZC_MAX_TX];
+	struct rte_tel_data *names = rte_tel_data_alloc();
+	if (names == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	rte_tel_data_start_array(names, RTE_TEL_STRING_VAL);
+	for (unsigned i = 0; i < n; i++) {
+		ids[i] = reg.id[i];
+		rte_tel_data_add_array_string(names, reg.name[i]);
+	}
+	if (rte_tel_data_add_dict_container(d, "device", names, 0) != 0) {
+		rte_tel_data_free(names);
+		r = -ENOSPC;
+		goto out;
+	}
+	if ((r = add_u64s(d, "port_id", ids, n)) != 0)
+		goto out;
+	for (int f = 0; f < NFIELDS; f++)
+		if ((r = add_u64s(d, port_fields[f], v[f], n)) != 0)
+			goto out;
+out:
+	pthread_mutex_unlock(&reg.mu);
+	return r;
+}
+
+/* /zcnic/lcores: each loop's polls and ring traffic, as arrays in the
+ * order of the summary's lcores. */
+static int cmd_lcores(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	static uint64_t v[5][ZC_TEL_MAX_LCORES]; /* under reg.mu */
+	static const char *const keys[5] = {"lcore", "busy_polls", "empty_polls", "ring_in", "ring_out"};
+	int r = 0;
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&reg.mu);
+	unsigned n = reg.published ? reg.nlcores : 0;
+	rte_tel_data_add_dict_u64(d, "running", reg.published);
+	for (unsigned l = 0; l < n; l++) {
+		const struct zc_counters *c = reg.c[l];
+		v[0][l] = reg.lcore[l];
+		v[1][l] = ld(&c->busy);
+		v[2][l] = ld(&c->empty);
+		v[3][l] = ld(&c->ring_in);
+		v[4][l] = ld(&c->ring_out);
+	}
+	for (int k = 0; k < 5 && r == 0; k++)
+		r = add_u64s(d, keys[k], v[k], n);
+	pthread_mutex_unlock(&reg.mu);
+	return r;
+}
+
+/* /zcnic/drops: dropped packets by reason, summed over the loops. */
+static int cmd_drops(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	uint64_t sum[ZC_NREASONS] = {0};
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&reg.mu);
+	rte_tel_data_add_dict_u64(d, "running", reg.published);
+	for (unsigned l = 0; l < (reg.published ? reg.nlcores : 0); l++)
+		for (int i = 0; i < ZC_NREASONS; i++)
+			sum[i] += ld(&reg.c[l]->drops[i]);
+	pthread_mutex_unlock(&reg.mu);
+	for (int i = 0; i < ZC_NREASONS; i++)
+		rte_tel_data_add_dict_u64(d, reason_names[i], sum[i]);
+	return 0;
+}
+
+/* zc_tel_reason names drop reason i as /zcnic/drops does. */
+const char *zc_tel_reason(int i)
+{
+	return i >= 0 && i < ZC_NREASONS ? reason_names[i] : NULL;
+}
+
+/* Commands are registered before rte_eal_init, as DPDK asks, by a
+ * constructor; with telemetry off they are never called. Help strings
+ * stay under RTE_TEL_MAX_STRING_LEN. */
+RTE_INIT(zc_tel_register)
+{
+	rte_telemetry_register_cmd("/zcnic/ports", cmd_ports,
+		"zcnic port counters, arrays by port index (device, rx/tx packets, forwarded, dropped, kept). No parameters");
+	rte_telemetry_register_cmd("/zcnic/lcores", cmd_lcores,
+		"zcnic loop counters, arrays by loop (lcore, busy_polls, empty_polls, ring_in, ring_out). No parameters");
+	rte_telemetry_register_cmd("/zcnic/drops", cmd_drops,
+		"zcnic dropped packets by reason, over all loops. No parameters");
+}
