@@ -329,7 +329,7 @@ func leakError(leaked int, s Snapshot) error {
 }
 
 func (r *runner) snapshot() Snapshot {
-	s := Snapshot{Elapsed: time.Since(r.start), Ports: make([]PortCounters, len(r.ports))}
+	s := Snapshot{Elapsed: time.Since(r.start), Ports: make([]PortCounters, len(r.ports)), LoopBytes: r.cfg.CountBytes}
 	for _, c := range r.ctxs {
 		l := c.snapshot()
 		s.Lcores = append(s.Lcores, l)

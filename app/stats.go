@@ -1,9 +1,14 @@
 package app
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // PortCounters count one port's traffic as seen by the runner's loops.
 type PortCounters struct {
+	// RxBytes and TxBytes are counted only with Config.CountBytes; see
+	// Snapshot.Bytes for a port's byte figures whatever counted them.
 	RxPackets, RxBytes uint64 // received on this port
 	TxPackets, TxBytes uint64 // transmitted on this port
 	// Of the packets received on this port: handed to a tx queue (sent,
@@ -87,6 +92,43 @@ type Snapshot struct {
 	Devices   []DevCounters
 	PoolInUse int
 	PoolSize  int
+	// LoopBytes says the loops counted bytes (Config.CountBytes).
+	LoopBytes bool
+}
+
+// ByteSource says where a port's byte figures come from.
+type ByteSource int
+
+// Where bytes are counted.
+const (
+	BytesNone   ByteSource = iota // nothing counted them: no figure
+	BytesDevice                   // the device's counters (ibytes, obytes), as testpmd reports
+	BytesLoop                     // the loops, per packet (Config.CountBytes)
+)
+
+var byteSourceNames = [...]string{"none", "device", "loop"}
+
+func (b ByteSource) String() string {
+	if b >= 0 && int(b) < len(byteSourceNames) {
+		return byteSourceNames[b]
+	}
+	return fmt.Sprintf("ByteSource(%d)", int(b))
+}
+
+// Bytes is port i's received and transmitted bytes and where they come
+// from: the loops' counts when they counted bytes (Config.CountBytes),
+// else the device's when its driver counts bytes, else BytesNone, with
+// zeros that mean "unknown", not "nothing".
+func (s Snapshot) Bytes(i int) (rx, tx uint64, src ByteSource) {
+	switch {
+	case i < 0 || i >= len(s.Ports):
+		return 0, 0, BytesNone
+	case s.LoopBytes:
+		return s.Ports[i].RxBytes, s.Ports[i].TxBytes, BytesLoop
+	case i < len(s.Devices) && s.Devices[i].Read && s.Devices[i].Bytes:
+		return s.Devices[i].RxBytes, s.Devices[i].TxBytes, BytesDevice
+	}
+	return 0, 0, BytesNone
 }
 
 // Drops sums the drop reasons over lcores.

@@ -19,6 +19,7 @@ static struct {
 	uint64_t token;     /* the run filling or published; 0: none */
 	int published;
 	uint16_t nports;
+	uint8_t loop_bytes; /* the loops count bytes (count_bytes) */
 	char pool[ZC_TEL_NAME];
 	char name[ZC_MAX_TX][ZC_TEL_NAME];
 	uint16_t id[ZC_MAX_TX];
@@ -31,13 +32,14 @@ static uint64_t next_token;
 
 static inline uint64_t ld(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
 
-uint64_t zc_tel_begin(uint16_t nports, const char *pool)
+uint64_t zc_tel_begin(uint16_t nports, const char *pool, int loop_bytes)
 {
 	pthread_mutex_lock(&reg.mu);
 	uint64_t t = ++next_token;
 	reg.token = t;
 	reg.published = 0;
 	reg.nports = RTE_MIN(nports, (uint16_t)ZC_MAX_TX);
+	reg.loop_bytes = loop_bytes != 0;
 	snprintf(reg.pool, sizeof(reg.pool), "%s", pool);
 	reg.nlcores = 0;
 	pthread_mutex_unlock(&reg.mu);
@@ -150,9 +152,15 @@ static int cmd_ports(const char *cmd __rte_unused, const char *params __rte_unus
 	}
 	if ((r = add_u64s(d, "port_id", ids, n)) != 0)
 		goto out;
-	for (int f = 0; f < NFIELDS; f++)
+	/* Bytes only where the loops counted them: zeros would read as
+	 * nothing sent (the devices' own bytes are in /ethdev/stats). */
+	rte_tel_data_add_dict_u64(d, "loop_bytes", reg.published && reg.loop_bytes);
+	for (int f = 0; f < NFIELDS; f++) {
+		if ((f == F_RX_BYTES || f == F_TX_BYTES) && !(reg.published && reg.loop_bytes))
+			continue;
 		if ((r = add_u64s(d, port_fields[f], v[f], n)) != 0)
 			goto out;
+	}
 out:
 	pthread_mutex_unlock(&reg.mu);
 	return r;

@@ -16,7 +16,7 @@ import "unsafe"
 func (r *runner) publishTelemetry() uint64 {
 	pool := C.CString(r.pool.Name())
 	defer C.free(unsafe.Pointer(pool))
-	tok := C.zc_tel_begin(C.uint16_t(len(r.ports)), pool)
+	tok := C.zc_tel_begin(C.uint16_t(len(r.ports)), pool, C.int(b2i(r.cfg.CountBytes)))
 	for i, p := range r.ports {
 		name := C.CString(p.Name())
 		C.zc_tel_port(tok, C.uint16_t(i), name, C.uint16_t(p.ID()))

@@ -20,9 +20,10 @@ enum {
 };
 
 /* zc_tel_begin starts filling the registry for a run with nports ports
- * and the pool named pool; the commands answer "no run" until
+ * and the pool named pool, whose loops count bytes if loop_bytes (else
+ * /zcnic/ports has no byte fields); the commands answer "no run" until
  * zc_tel_publish. It returns the run's token. */
-uint64_t zc_tel_begin(uint16_t nports, const char *pool);
+uint64_t zc_tel_begin(uint16_t nports, const char *pool, int loop_bytes);
 
 /* zc_tel_port names port index i (device name, ethdev port id). */
 void zc_tel_port(uint64_t token, uint16_t i, const char *name, uint16_t id);

@@ -110,17 +110,20 @@ type attachPort struct {
 type zcnicCounts struct {
 	Index     int    `json:"index"` // in the primary's port list (its summary's rows)
 	RxPackets uint64 `json:"rx_packets"`
-	RxBytes   uint64 `json:"rx_bytes"`
-	TxPackets uint64 `json:"tx_packets"`
-	TxBytes   uint64 `json:"tx_bytes"`
-	Forwarded uint64 `json:"forwarded"`
-	Dropped   uint64 `json:"dropped"`
-	Kept      uint64 `json:"kept"`
+	// RxBytes and TxBytes are there only if the loops count bytes
+	// (--count-bytes); the device's are in Dev.
+	RxBytes   *uint64 `json:"rx_bytes,omitempty"`
+	TxPackets uint64  `json:"tx_packets"`
+	TxBytes   *uint64 `json:"tx_bytes,omitempty"`
+	Forwarded uint64  `json:"forwarded"`
+	Dropped   uint64  `json:"dropped"`
+	Kept      uint64  `json:"kept"`
 }
 
 // zcnicPorts is /zcnic/ports' answer: arrays by port index.
 type zcnicPorts struct {
 	Running   uint64   `json:"running"`
+	LoopBytes uint64   `json:"loop_bytes"` // 1: the loops count bytes, rx_bytes and tx_bytes are there
 	Pool      string   `json:"pool"`
 	Device    []string `json:"device"`
 	PortID    []uint16 `json:"port_id"`
@@ -135,13 +138,21 @@ type zcnicPorts struct {
 
 // portRow returns index i's counters, if the arrays have it.
 func (z *zcnicPorts) portRow(i int) (zcnicCounts, bool) {
-	for _, a := range [][]uint64{z.RxPackets, z.RxBytes, z.TxPackets, z.TxBytes, z.Forwarded, z.Dropped, z.Kept} {
+	arrays := [][]uint64{z.RxPackets, z.TxPackets, z.Forwarded, z.Dropped, z.Kept}
+	if z.LoopBytes != 0 {
+		arrays = append(arrays, z.RxBytes, z.TxBytes)
+	}
+	for _, a := range arrays {
 		if i >= len(a) {
 			return zcnicCounts{}, false
 		}
 	}
-	return zcnicCounts{Index: i, RxPackets: z.RxPackets[i], RxBytes: z.RxBytes[i], TxPackets: z.TxPackets[i], TxBytes: z.TxBytes[i],
-		Forwarded: z.Forwarded[i], Dropped: z.Dropped[i], Kept: z.Kept[i]}, true
+	c := zcnicCounts{Index: i, RxPackets: z.RxPackets[i], TxPackets: z.TxPackets[i],
+		Forwarded: z.Forwarded[i], Dropped: z.Dropped[i], Kept: z.Kept[i]}
+	if z.LoopBytes != 0 {
+		c.RxBytes, c.TxBytes = &z.RxBytes[i], &z.TxBytes[i]
+	}
+	return c, true
 }
 
 func watchPrimary(ctx context.Context, w io.Writer, prefix string, interval time.Duration, count int, asJSON bool) error {

@@ -36,9 +36,9 @@ var (
 	mPortDesc  = map[string]*prometheus.Desc{}
 	mPortNames = []struct{ name, help string }{
 		{"rx_packets_total", "Packets received on the port."},
-		{"rx_bytes_total", "Bytes received on the port."},
+		{"rx_bytes_total", "Bytes received on the port, counted by the loops; absent unless --count-bytes (dev_rx_bytes_total are the device's)."},
 		{"tx_packets_total", "Packets transmitted on the port."},
-		{"tx_bytes_total", "Bytes transmitted on the port."},
+		{"tx_bytes_total", "Bytes transmitted on the port, counted by the loops; absent unless --count-bytes (dev_tx_bytes_total are the device's)."},
 		{"forwarded_packets_total", "Packets received on the port and handed to a tx queue."},
 		{"dropped_packets_total", "Packets received on the port and dropped."},
 		{"kept_packets_total", "Packets received on the port and kept by the handler."},
@@ -146,11 +146,14 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 			name string
 			v    uint64
 		}{
-			{"rx_packets_total", p.RxPackets}, {"rx_bytes_total", p.RxBytes},
-			{"tx_packets_total", p.TxPackets}, {"tx_bytes_total", p.TxBytes},
+			{"rx_packets_total", p.RxPackets}, {"tx_packets_total", p.TxPackets},
 			{"forwarded_packets_total", p.Forwarded}, {"dropped_packets_total", p.Dropped}, {"kept_packets_total", p.Kept},
 		} {
 			counter(mPortDesc[kv.name], kv.v, l...)
+		}
+		if s.LoopBytes {
+			counter(mPortDesc["rx_bytes_total"], p.RxBytes, l...)
+			counter(mPortDesc["tx_bytes_total"], p.TxBytes, l...)
 		}
 		var d app.DevCounters
 		if i < len(s.Devices) {

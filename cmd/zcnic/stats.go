@@ -69,9 +69,7 @@ func (r *reporter) line(s app.Snapshot) string {
 		if i > 0 {
 			b.WriteString(" |")
 		}
-		fmt.Fprintf(&b, " p%d rx/tx %.3f/%.3f Mpps %.2f/%.2f Gbit/s",
-			i, mpps(p.RxPackets-q.RxPackets, dt), mpps(p.TxPackets-q.TxPackets, dt),
-			gbps(p.RxBytes-q.RxBytes, dt), gbps(p.TxBytes-q.TxBytes, dt))
+		fmt.Fprintf(&b, " p%d rx/tx %.3f/%.3f Mpps %s", i, mpps(p.RxPackets-q.RxPackets, dt), mpps(p.TxPackets-q.TxPackets, dt), r.gbitText(s, i, dt))
 	}
 	fmt.Fprintf(&b, " | dropped +%d (%d)", dropped-prevDropped, dropped)
 	for i, d := range s.Devices {
@@ -86,6 +84,34 @@ func (r *reporter) line(s app.Snapshot) string {
 		}
 	}
 	return b.String()
+}
+
+// byteRates are port i's byte rates over the interval since the last
+// line, and where the bytes were counted (app.Snapshot.Bytes); ok is
+// false when nothing counted them, or the source changed since.
+func (r *reporter) byteRates(s app.Snapshot, i int, dt float64) (rx, tx float64, src app.ByteSource, ok bool) {
+	rb, tb, src := s.Bytes(i)
+	qr, qt, qsrc := r.prev.Bytes(i)
+	if src == app.BytesNone {
+		return 0, 0, src, false
+	}
+	if qsrc != src {
+		qr, qt = 0, 0 // the first line, or the device answered late
+	}
+	return float64(rb-qr) * 8 / dt, float64(tb-qt) * 8 / dt, src, true
+}
+
+// gbitText is port i's Gbit/s in a text line: rx/tx, "(loop)" when the
+// loops counted the bytes, or "Gbit/s n/a" when nothing did.
+func (r *reporter) gbitText(s app.Snapshot, i int, dt float64) string {
+	rx, tx, src, ok := r.byteRates(s, i, dt)
+	switch {
+	case !ok:
+		return "Gbit/s n/a"
+	case src == app.BytesLoop:
+		return fmt.Sprintf("%.2f/%.2f Gbit/s (loop)", rx/1e9, tx/1e9)
+	}
+	return fmt.Sprintf("%.2f/%.2f Gbit/s", rx/1e9, tx/1e9)
 }
 
 // devErrorCounts are a device's error counters by their ethdev names.
@@ -110,16 +136,19 @@ type statsLine struct {
 }
 
 type statsLinePort struct {
-	Port      int     `json:"port"`
-	RxPackets uint64  `json:"rx_packets"`
-	RxBytes   uint64  `json:"rx_bytes"`
-	TxPackets uint64  `json:"tx_packets"`
-	TxBytes   uint64  `json:"tx_bytes"`
-	Dropped   uint64  `json:"dropped"`
-	RxPps     float64 `json:"rx_pps"`
-	TxPps     float64 `json:"tx_pps"`
-	RxBps     float64 `json:"rx_bps"`
-	TxBps     float64 `json:"tx_bps"`
+	Port      int    `json:"port"`
+	RxPackets uint64 `json:"rx_packets"`
+	TxPackets uint64 `json:"tx_packets"`
+	// The byte figures: null when nothing counted bytes (bytes_from
+	// "none"), else from the device's counters or the loops'.
+	BytesFrom string   `json:"bytes_from"`
+	RxBytes   *uint64  `json:"rx_bytes"`
+	TxBytes   *uint64  `json:"tx_bytes"`
+	Dropped   uint64   `json:"dropped"`
+	RxPps     float64  `json:"rx_pps"`
+	TxPps     float64  `json:"tx_pps"`
+	RxBps     *float64 `json:"rx_bps"`
+	TxBps     *float64 `json:"tx_bps"`
 	// The device's error counters, when it reports any.
 	RxMissed uint64 `json:"rx_missed,omitempty"`
 	RxErrors uint64 `json:"rx_errors,omitempty"`
@@ -140,11 +169,16 @@ func (r *reporter) jsonLine(s app.Snapshot) string {
 			q = r.prev.Ports[i]
 		}
 		l.Dropped += p.Dropped
-		l.Ports = append(l.Ports, statsLinePort{
-			Port: i, RxPackets: p.RxPackets, RxBytes: p.RxBytes, TxPackets: p.TxPackets, TxBytes: p.TxBytes, Dropped: p.Dropped,
+		lp := statsLinePort{
+			Port: i, RxPackets: p.RxPackets, TxPackets: p.TxPackets, Dropped: p.Dropped,
 			RxPps: float64(p.RxPackets-q.RxPackets) / dt, TxPps: float64(p.TxPackets-q.TxPackets) / dt,
-			RxBps: float64(p.RxBytes-q.RxBytes) * 8 / dt, TxBps: float64(p.TxBytes-q.TxBytes) * 8 / dt,
-		})
+		}
+		rxb, txb, src := s.Bytes(i)
+		lp.BytesFrom = src.String()
+		if rx, tx, _, ok := r.byteRates(s, i, dt); ok {
+			lp.RxBytes, lp.TxBytes, lp.RxBps, lp.TxBps = &rxb, &txb, &rx, &tx
+		}
+		l.Ports = append(l.Ports, lp)
 		if i < len(s.Devices) {
 			d, lp := s.Devices[i], &l.Ports[len(l.Ports)-1]
 			lp.RxMissed, lp.RxErrors, lp.TxErrors, lp.RxNoMbuf = d.RxMissed, d.RxErrors, d.TxErrors, d.RxNoMbuf
@@ -155,6 +189,29 @@ func (r *reporter) jsonLine(s app.Snapshot) string {
 }
 
 func mpps(n uint64, secs float64) float64 { return float64(n) / secs / 1e6 }
+
+func fmtGbps(g *float64) string {
+	if g == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", *g)
+}
+
+// bytesFromText says where the summary's byte figures came from, given
+// the ports of each source.
+func bytesFromText(from map[string][]string) string {
+	var parts []string
+	for _, k := range []struct{ src, text string }{
+		{app.BytesDevice.String(), "from the devices' counters (ibytes, obytes)"},
+		{app.BytesLoop.String(), "counted by the loops (--count-bytes)"},
+		{app.BytesNone.String(), "none: the driver counts no bytes (--count-bytes counts them in the loop)"},
+	} {
+		if ports := from[k.src]; len(ports) > 0 {
+			parts = append(parts, fmt.Sprintf("port %s %s", strings.Join(ports, ", "), k.text))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
 func gbps(n uint64, secs float64) float64 { return float64(n) * 8 / secs / 1e9 }
 
 // summary is the end-of-run report; --json prints it as it is.
@@ -174,19 +231,23 @@ type summary struct {
 }
 
 type portSummary struct {
-	Port      int     `json:"port"`
-	Device    string  `json:"device"`
-	RxPackets uint64  `json:"rx_packets"`
-	RxBytes   uint64  `json:"rx_bytes"`
-	TxPackets uint64  `json:"tx_packets"`
-	TxBytes   uint64  `json:"tx_bytes"`
-	Forwarded uint64  `json:"forwarded"`
-	Dropped   uint64  `json:"dropped"`
-	Kept      uint64  `json:"kept"`
-	RxMpps    float64 `json:"rx_mpps"`
-	RxGbps    float64 `json:"rx_gbps"`
-	TxMpps    float64 `json:"tx_mpps"`
-	TxGbps    float64 `json:"tx_gbps"`
+	Port      int    `json:"port"`
+	Device    string `json:"device"`
+	RxPackets uint64 `json:"rx_packets"`
+	TxPackets uint64 `json:"tx_packets"`
+	// The byte figures: from the device's counters (bytes_from
+	// "device", as testpmd's), the loops' (--count-bytes), or null when
+	// nothing counted them ("none": net_null counts no bytes).
+	BytesFrom string   `json:"bytes_from"`
+	RxBytes   *uint64  `json:"rx_bytes"`
+	TxBytes   *uint64  `json:"tx_bytes"`
+	Forwarded uint64   `json:"forwarded"`
+	Dropped   uint64   `json:"dropped"`
+	Kept      uint64   `json:"kept"`
+	RxMpps    float64  `json:"rx_mpps"`
+	RxGbps    *float64 `json:"rx_gbps"`
+	TxMpps    float64  `json:"tx_mpps"`
+	TxGbps    *float64 `json:"tx_gbps"`
 	// Dev are the device's own counters (rte_eth_stats_get).
 	Dev devSummary `json:"dev"`
 }
@@ -234,13 +295,19 @@ func (r *reporter) summarize(res app.Result, mode string) summary {
 	}
 	secs := max(res.Elapsed.Seconds(), 1e-9)
 	for i, p := range res.Ports {
-		s.Ports = append(s.Ports, portSummary{
+		ps := portSummary{
 			Port: i, Device: r.devices[i],
-			RxPackets: p.RxPackets, RxBytes: p.RxBytes, TxPackets: p.TxPackets, TxBytes: p.TxBytes,
+			RxPackets: p.RxPackets, TxPackets: p.TxPackets,
 			Forwarded: p.Forwarded, Dropped: p.Dropped, Kept: p.Kept,
-			RxMpps: mpps(p.RxPackets, secs), RxGbps: gbps(p.RxBytes, secs),
-			TxMpps: mpps(p.TxPackets, secs), TxGbps: gbps(p.TxBytes, secs),
-		})
+			RxMpps: mpps(p.RxPackets, secs), TxMpps: mpps(p.TxPackets, secs),
+		}
+		rxb, txb, src := res.Bytes(i)
+		ps.BytesFrom = src.String()
+		if src != app.BytesNone {
+			rg, tg := gbps(rxb, secs), gbps(txb, secs)
+			ps.RxBytes, ps.TxBytes, ps.RxGbps, ps.TxGbps = &rxb, &txb, &rg, &tg
+		}
+		s.Ports = append(s.Ports, ps)
 		if i < len(res.Devices) {
 			s.Ports[i].Dev = toDevSummary(res.Devices[i])
 		}
@@ -271,13 +338,16 @@ func (r *reporter) print(s summary) error {
 	fmt.Fprintf(w, "\n%s: %.2f s\n", head, s.ElapsedSeconds)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "port\tdevice\trx packets\trx Mpps\trx Gbit/s\ttx packets\ttx Mpps\ttx Gbit/s\tforwarded\tdropped\tkept\t")
+	from := map[string][]string{}
 	for _, p := range s.Ports {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%.3f\t%.2f\t%d\t%.3f\t%.2f\t%d\t%d\t%d\t\n",
-			p.Port, p.Device, p.RxPackets, p.RxMpps, p.RxGbps, p.TxPackets, p.TxMpps, p.TxGbps, p.Forwarded, p.Dropped, p.Kept)
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%.3f\t%s\t%d\t%.3f\t%s\t%d\t%d\t%d\t\n",
+			p.Port, p.Device, p.RxPackets, p.RxMpps, fmtGbps(p.RxGbps), p.TxPackets, p.TxMpps, fmtGbps(p.TxGbps), p.Forwarded, p.Dropped, p.Kept)
+		from[p.BytesFrom] = append(from[p.BytesFrom], strconv.Itoa(p.Port))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	fmt.Fprintf(w, "Gbit/s: %s\n", bytesFromText(from))
 	if err := printDevTable(w, s.Ports); err != nil {
 		return err
 	}
