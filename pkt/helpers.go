@@ -113,6 +113,8 @@ func SwapFiveTupleFast(b []byte) bool {
 	eth := (*[EthernetLen]byte)(b)
 	var l4 []byte // the transport header and what follows, to the IP end
 	var proto uint8
+	var ip4 *[IPv4MinLen]byte // the IP header, one of the two
+	var ip6 *[IPv6Len]byte
 	switch binary.BigEndian.Uint16(eth[12:14]) {
 	case EtherTypeIPv4:
 		ip := b[EthernetLen:]
@@ -123,11 +125,7 @@ func SwapFiveTupleFast(b []byte) bool {
 			binary.BigEndian.Uint16(h[6:8])&ipv4FragMask != 0 {
 			return false
 		}
-		l4, proto = ip[hl:total], h[9]
-		if !swapL4(l4, proto) {
-			return false
-		}
-		swapIPv4Addrs((*[8]byte)(h[ipv4SrcOff:]))
+		l4, proto, ip4 = ip[hl:total], h[9], h
 	case EtherTypeIPv6:
 		if len(b) < EthernetLen+IPv6Len {
 			return false
@@ -138,23 +136,11 @@ func SwapFiveTupleFast(b []byte) bool {
 		if h[0]>>4 != 6 || end > len(ip) {
 			return false
 		}
-		l4, proto = ip[IPv6Len:end], h[6]
-		if !swapL4(l4, proto) {
-			return false
-		}
-		swapIPv6Addrs((*[32]byte)(h[ipv6SrcOff:]))
+		l4, proto, ip6 = ip[IPv6Len:end], h[6], h
 	default:
 		return false
 	}
-	swapMACs((*[12]byte)(eth[:12]))
-	return true
-}
-
-// swapL4 is SwapFiveTupleFast's last check and first write: if l4 (the
-// transport header and payload, to the IP packet's end) holds a whole
-// UDP or TCP header, it swaps the ports and returns true; otherwise it
-// returns false and writes nothing.
-func swapL4(l4 []byte, proto uint8) bool {
+	// The last checks, each followed by the first write: the ports.
 	switch proto {
 	case ProtoUDP:
 		if len(l4) < UDPLen {
@@ -164,7 +150,6 @@ func swapL4(l4 []byte, proto uint8) bool {
 			return false
 		}
 		swapPorts((*[4]byte)(l4[:UDPLen]))
-		return true
 	case ProtoTCP:
 		if len(l4) < TCPMinLen {
 			return false
@@ -173,9 +158,16 @@ func swapL4(l4 []byte, proto uint8) bool {
 			return false
 		}
 		swapPorts((*[4]byte)(l4[:TCPMinLen]))
-		return true
+	default:
+		return false
 	}
-	return false
+	if ip4 != nil {
+		swapIPv4Addrs((*[8]byte)(ip4[ipv4SrcOff:]))
+	} else {
+		swapIPv6Addrs((*[32]byte)(ip6[ipv6SrcOff:]))
+	}
+	swapMACs((*[12]byte)(eth[:12]))
+	return true
 }
 
 // DecrementTTL decrements the IPv4 TTL, updating the header checksum
