@@ -32,6 +32,7 @@ type Settings struct {
 	ForwardingLcore int      `json:"forwarding_lcore"`
 	Burst           int      `json:"burst"`
 	ZcnicVector     int      `json:"zcnic_vector"` // 0: zcnic's default
+	ZcnicFlags      []string `json:"zcnic_flags,omitempty"`
 	PoolSize        int      `json:"pool_size"`
 	PoolCache       int      `json:"pool_cache"`
 	RxDesc          int      `json:"rxd"`

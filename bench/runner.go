@@ -39,7 +39,10 @@ type Config struct {
 	MainLcore, FwdLcore int
 	Burst               int
 	// Vector is zcnic's --vector (0: its default); testpmd has none.
-	Vector              int
+	Vector int
+	// ZcnicFlags are more flags for zcnic fwd (like --count-bytes), to
+	// see what one setting costs.
+	ZcnicFlags          []string
 	PoolSize, PoolCache int
 	RxDesc, TxDesc      int
 	// NoHuge runs both EALs without hugepages (when none can be had).
@@ -108,6 +111,7 @@ func (c *Config) ZcnicArgs(sc Scenario, duration, statsInterval time.Duration) [
 	if c.Vector > 0 {
 		a = append(a, "--vector", strconv.Itoa(c.Vector))
 	}
+	a = append(a, c.ZcnicFlags...)
 	if duration > 0 {
 		a = append(a, "--duration", duration.String())
 	}
@@ -124,7 +128,7 @@ func (c *Config) ZcnicArgs(sc Scenario, duration, statsInterval time.Duration) [
 func (c *Config) Settings() Settings {
 	return Settings{
 		Quick: c.Quick, Rounds: c.Rounds, WarmupSeconds: c.Warmup, MeasureSeconds: c.Measure, IperfSeconds: c.IperfSeconds,
-		Lcores: c.lcores(), ForwardingLcore: c.FwdLcore, Burst: c.Burst, ZcnicVector: c.Vector, PoolSize: c.PoolSize, PoolCache: c.PoolCache,
+		Lcores: c.lcores(), ForwardingLcore: c.FwdLcore, Burst: c.Burst, ZcnicVector: c.Vector, ZcnicFlags: c.ZcnicFlags, PoolSize: c.PoolSize, PoolCache: c.PoolCache,
 		RxDesc: c.RxDesc, TxDesc: c.TxDesc, NoHuge: c.NoHuge, EAL: c.ealCommon(),
 		Metric: fmt.Sprintf("packets transmitted per second summed over the ports, per-second samples, first %d s dropped, median of the next %d s; a round's ratio is zcnic's run over the testpmd run beside it, and the figure is the median of the rounds' ratios", c.Warmup, c.Measure),
 	}

@@ -74,6 +74,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.ZeroCopySeconds, "zero-copy-time", cfg.ZeroCopySeconds, "seconds of the zero-copy (allocations, GC) run; 0 skips it")
 	fs.IntVar(&cfg.Burst, "burst", cfg.Burst, "burst size, both programs")
 	fs.IntVar(&cfg.Vector, "vector", cfg.Vector, "zcnic's --vector: packets a loop gathers per source a turn (0: zcnic's default; testpmd has no such setting)")
+	fs.Func("zcnic-flag", "one more flag for zcnic fwd, like --count-bytes (repeatable), to see what a setting costs", func(v string) error {
+		cfg.ZcnicFlags = append(cfg.ZcnicFlags, v)
+		return nil
+	})
 	fs.IntVar(&cfg.PoolSize, "pool-size", cfg.PoolSize, "mbufs in the pool, both programs (testpmd --total-num-mbufs)")
 	fs.IntVar(&cfg.PoolCache, "pool-cache", cfg.PoolCache, "mempool cache, both programs (testpmd --mbcache)")
 	fs.IntVar(&cfg.RxDesc, "rxd", cfg.RxDesc, "rx descriptors per queue, both programs")
