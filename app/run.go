@@ -386,7 +386,7 @@ func (r *runner) drainRings() {
 			}
 		}
 		for pr.r.Dequeue(b) > 0 {
-			c.turn.countDrops(b.Pkts(), DropTxFull)
+			c.turn.countRingLeft(b.Pkts())
 			b.Free()
 		}
 		c.publish()

@@ -192,6 +192,14 @@ func (t *cturn) read(l *LcoreCounters) {
 	l.Held = uint64(t.c.held)
 }
 
+// countRingLeft counts pkts, taken from one of this loop's rings by the
+// runner after the loop ended, as received from the ring and dropped
+// (tx_full), so that ring in == ring out still holds.
+func (t *cturn) countRingLeft(pkts []*mbuf.Mbuf) {
+	t.c.ring_in += C.uint64_t(len(pkts))
+	t.countDrops(pkts, DropTxFull)
+}
+
 // countDrops counts pkts, about to be freed by Go, as dropped for reason.
 func (t *cturn) countDrops(pkts []*mbuf.Mbuf, reason DropReason) {
 	for _, m := range pkts {
