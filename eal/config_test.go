@@ -43,6 +43,14 @@ func TestArgsRendering(t *testing.T) {
 			"--no-pci", "--log-level", "pmd.net.*:debug", "--no-telemetry", "--iova-mode=va"}},
 		{"PCI opt-in replaces --no-pci", Config{Lcores: []uint{0}, PCIAllow: []string{"0000:03:00.0", "04:00.1,rxq=[0,1]"}, LogLevel: "7"},
 			[]string{"zcnic", "-l", "0", "--main-lcore", "0", "-a", "0000:03:00.0", "-a", "04:00.1,rxq=[0,1]", "--log-level", "7", "--no-telemetry"}},
+		{"single-file segments for memif zero-copy", Config{Lcores: []uint{0}, SingleFileSegments: true, VDevs: []string{"net_memif0,zero-copy=yes"}},
+			[]string{"zcnic", "-l", "0", "--main-lcore", "0", "--single-file-segments", "--vdev", "net_memif0,zero-copy=yes", "--no-pci", "--no-telemetry"}},
+		{"single-file segments in memory may unlink", Config{Lcores: []uint{0}, SingleFileSegments: true, InMemory: true, ExtraArgs: []string{"--huge-unlink"}},
+			[]string{"zcnic", "-l", "0", "--main-lcore", "0", "--in-memory", "--single-file-segments", "--no-pci", "--no-telemetry", "--huge-unlink"}},
+		{"single-file segments keep files with huge-unlink=never", Config{Lcores: []uint{0}, SingleFileSegments: true, ExtraArgs: []string{"--huge-unlink=never"}},
+			[]string{"zcnic", "-l", "0", "--main-lcore", "0", "--single-file-segments", "--no-pci", "--no-telemetry", "--huge-unlink=never"}},
+		{"memif copy mode needs nothing", Config{Lcores: []uint{0}, VDevs: []string{"net_memif0,zero-copy=no"}},
+			[]string{"zcnic", "-l", "0", "--main-lcore", "0", "--vdev", "net_memif0,zero-copy=no", "--no-pci", "--no-telemetry"}},
 		{"telemetry kept on request", Config{Lcores: []uint{0}, Telemetry: true},
 			[]string{"zcnic", "-l", "0", "--main-lcore", "0", "--no-pci"}},
 	}
@@ -78,6 +86,9 @@ func TestArgsValidation(t *testing.T) {
 		{"bad PCI address", "PCIAllow", "not a PCI address", Config{PCIAllow: []string{"eth0"}}},
 		{"bad log level", "LogLevel", "must be one of", Config{LogLevel: "loud"}},
 		{"log level out of range", "LogLevel", "1-8", Config{LogLevel: "9"}},
+		{"single-file segments with huge-unlink", "SingleFileSegments", "--huge-unlink", Config{SingleFileSegments: true, ExtraArgs: []string{"--huge-unlink"}}},
+		{"single-file segments with huge-unlink=always", "SingleFileSegments", "--huge-unlink", Config{SingleFileSegments: true, ExtraArgs: []string{"--huge-unlink=always"}}},
+		{"memif zero-copy without single-file segments", "VDevs", "SingleFileSegments", Config{VDevs: []string{"net_memif0,role=client,zero-copy=yes"}}},
 		{"no-pci with PCI allow", "ExtraArgs", "contradicts", Config{PCIAllow: []string{"0000:03:00.0"}, ExtraArgs: []string{"--no-pci"}}},
 	}
 	for _, tc := range tests {
