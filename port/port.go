@@ -398,8 +398,22 @@ func (p *Port) Stop() error {
 		return nil
 	}
 	p.started.Store(false)
+	// net_memif in zero-copy mode never gives back the mbufs its rings
+	// hold (memif.h): take them while the rings are mapped, free them
+	// once the port has stopped.
+	held, n := cMemifHeld(p.id)
+	if n < 0 {
+		cStop(p.id)
+		return rte.Errf("net_memif zero-copy rings", -n, "%s: this DPDK's driver layout is not 22.11's, so the mbufs its rings hold cannot be given back", p)
+	}
 	if r := cStop(p.id); r != 0 {
+		if n > 0 {
+			cFreeMem(held)
+		}
 		return rte.Errf("rte_eth_dev_stop", r, "%s", p)
+	}
+	if n > 0 {
+		cFreeHeld(held, n)
 	}
 	return nil
 }
