@@ -235,6 +235,7 @@ func cFreeHeld(arr unsafe.Pointer, n int) {
 	C.zc_free_segs((**C.struct_rte_mbuf)(arr), C.int(n))
 	C.free(arr)
 }
+
 func cClose(id uint16) int  { return int(C.rte_eth_dev_close(C.uint16_t(id))) }
 func cDetach(id uint16) int { return int(C.zc_detach(C.uint16_t(id))) }
 

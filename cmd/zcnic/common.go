@@ -274,6 +274,9 @@ func (c *common) ealConfig(e *env) (eal.Config, error) {
 		LogLevel: c.logLevel,
 		NoHuge:   c.noHuge,
 	}
+	// A zero-copy memif shares this process's memory files with its
+	// peer: one file per segment list (in memory, memfd files).
+	cfg.SingleFileSegments = slices.ContainsFunc(vdevs, eal.MemifZeroCopy)
 	if _, err := cfg.Args(); err != nil {
 		var ce *eal.ConfigError
 		if errors.As(err, &ce) {
