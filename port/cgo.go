@@ -9,6 +9,7 @@ package port
 #include <rte_ethdev.h>
 #include <rte_devargs.h>
 #include "memif.h"
+#include "afxdp.h"
 
 // Burst arrays arrive as uintptr_t: they are C memory, and a pointer-typed
 // argument would make cgo run its pointer check on every call.
@@ -227,6 +228,14 @@ func cStop(id uint16) int       { return int(C.rte_eth_dev_stop(C.uint16_t(id)))
 func cMemifHeld(id uint16) (unsafe.Pointer, int) {
 	var out **C.struct_rte_mbuf
 	n := int(C.zc_memif_held(C.uint16_t(id), &out))
+	return unsafe.Pointer(out), n
+}
+
+// cAfxdpHeld returns what a net_af_xdp port's rings hold (see afxdp.h)
+// as a C array and its length, or a negative errno.
+func cAfxdpHeld(id uint16) (unsafe.Pointer, int) {
+	var out **C.struct_rte_mbuf
+	n := int(C.zc_afxdp_held(C.uint16_t(id), &out))
 	return unsafe.Pointer(out), n
 }
 

@@ -6,29 +6,12 @@
 #include <rte_ethdev.h>
 #include <rte_version.h>
 
+#include "ethdev_private.h"
+
 // The parts of DPDK 22.11's private structures that zc_memif_held reads
 // (lib/ethdev/ethdev_driver.h, drivers/net/memif/rte_eth_memif.h and
 // memif.h at v22.11). Only pointers are followed after checks in
 // zc_memif_held.
-
-// struct rte_eth_dev: data at 48, process_private at 56, 16512 bytes.
-#define ZC_ETH_DEV_SIZE 16512
-struct zc_eth_dev_head {
-	void *burst_fns[6];
-	struct zc_eth_dev_data *data;
-	void *process_private;
-};
-
-// struct rte_eth_dev_data: the queue arrays after the 64-byte name.
-struct zc_eth_dev_data {
-	char name[64];
-	void **rx_queues;
-	void **tx_queues;
-	uint16_t nb_rx_queues;
-	uint16_t nb_tx_queues;
-};
-
-extern char rte_eth_devices[]; // struct rte_eth_dev[RTE_MAX_ETHPORTS]
 
 struct zc_memif_region {
 	void *addr;
@@ -101,7 +84,7 @@ int zc_memif_held(uint16_t port, struct rte_mbuf ***out) {
 		return 0;
 	if (strncmp(rte_version(), "DPDK 22.11.", 11) != 0)
 		return -ENOTSUP;
-	struct zc_eth_dev_head *dev = (struct zc_eth_dev_head *)(rte_eth_devices + (size_t)port * ZC_ETH_DEV_SIZE);
+	struct zc_eth_dev_head *dev = zc_eth_dev(port);
 	struct zc_eth_dev_data *data = dev->data;
 	// The public fast-path table points at the same queue arrays while
 	// the port runs: proof that dev and data are what we think.

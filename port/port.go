@@ -431,14 +431,28 @@ func (p *Port) Close() error {
 	if p.closed.Swap(true) {
 		return nil
 	}
-	if p.hotplugged {
-		if r := cDetach(p.id); r != 0 {
-			return rte.Errf("rte_dev_remove", r, "%s", p)
-		}
-		return nil
+	// net_af_xdp's close never frees the mbufs its UMEM rings hold
+	// (afxdp.h): take them before, free them once the socket is gone.
+	held, n := cAfxdpHeld(p.id)
+	if n < 0 {
+		return rte.Errf("net_af_xdp rings", -n, "%s: this DPDK's driver layout is not 22.11's, so the mbufs its rings hold cannot be given back", p)
 	}
-	if r := cClose(p.id); r != 0 {
-		return rte.Errf("rte_eth_dev_close", r, "%s", p)
+	var r int
+	call := "rte_eth_dev_close"
+	if p.hotplugged {
+		r, call = cDetach(p.id), "rte_dev_remove"
+	} else {
+		r = cClose(p.id)
+	}
+	if n > 0 {
+		if r == 0 {
+			cFreeHeld(held, n)
+		} else {
+			cFreeMem(held) // the socket may still use them
+		}
+	}
+	if r != 0 {
+		return rte.Errf(call, r, "%s", p)
 	}
 	return nil
 }

@@ -1,0 +1,52 @@
+package port_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/zcnic/zcnic/port"
+)
+
+// TestAFXDPVethByteExact is TestAFPacketVethByteExact over net_af_xdp:
+// each end of a veth pair gets an XDP program (loaded by the driver
+// through libxdp, without a bpffs mount, so without libxdp's dispatcher)
+// that redirects its frames to an AF_XDP socket whose UMEM is the port's
+// mempool. Frames cross both ways byte for byte and the pool is full
+// after close. veth has no zero-copy AF_XDP, so the kernel copies each
+// frame once into the UMEM (and once out of it on transmit): XDP copy
+// mode.
+func TestAFXDPVethByteExact(t *testing.T) {
+	// A pool is the UMEM of one AF_XDP socket: one pool per port.
+	pool, poolB := newPool(t, 4095), newPool(t, 4095)
+	va, vb := newVeth(t)
+	// 22.11 takes iface, start_queue, queue_count, shared_umem,
+	// xdp_prog, busy_budget and force_copy.
+	pa := attach(t, uniq("net_af_xdp")+",iface="+va+",start_queue=0,queue_count=1", pool)
+	pb := attach(t, uniq("net_af_xdp")+",iface="+vb+",start_queue=0,queue_count=1", poolB)
+	for _, ifc := range []string{va, vb} {
+		out, err := exec.Command("ip", "link", "show", ifc).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "xdp") {
+			t.Errorf("%s has no XDP program attached (%v): %s", ifc, err, out)
+		}
+	}
+	vethByteExact(t, pool, "net_af_xdp", pa, pb, va, vb)
+}
+
+// TestAFXDPOnePoolTwoPorts: a pool can be the UMEM of one AF_XDP socket
+// only, so a second net_af_xdp port on the same pool fails its rx queue
+// set-up; the error says so, and no mbuf is lost on the way.
+func TestAFXDPOnePoolTwoPorts(t *testing.T) {
+	pool := newPool(t, 4095)
+	va, vb := newVeth(t)
+	attach(t, uniq("net_af_xdp")+",iface="+va, pool)
+	p, err := port.Attach(uniq("net_af_xdp") + ",iface=" + vb)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, p.Close()) })
+	err = p.Configure(port.Config{RxQueues: 1, TxQueues: 1, RxDesc: 256, TxDesc: 256, Pool: pool})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "rte_eth_rx_queue_setup")
+}
