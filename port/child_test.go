@@ -47,8 +47,8 @@ func probeFrame(fill byte) []byte {
 func runChild(role string) int {
 	var err error
 	switch role {
-	case "memif-client":
-		err = memifClient()
+	case "memif-client", "virtio-user":
+		err = echoClient(role)
 	default:
 		err = fmt.Errorf("unknown child role %q", role)
 	}
@@ -59,13 +59,15 @@ func runChild(role string) int {
 	return 0
 }
 
-// memifClient is the far end of TestMemifTwoProcesses: it starts its own
-// EAL, attaches a memif client to the parent's server and sends back
+// echoClient is the far end of TestMemifTwoProcesses (role
+// memif-client) and TestVhostVirtioUserTwoProcesses (role virtio-user):
+// it starts its own EAL, attaches a memif client or a virtio-user port
+// to the parent's memif server or vhost-user port and sends back
 // every packet it receives, unchanged and in order, until its stdin
 // closes. Then it reports what it echoed (packets, bytes and a CRC-32 of
 // all their bytes in order) and checks that every mbuf came back to its
 // pool.
-func memifClient() (err error) {
+func echoClient(role string) (err error) {
 	sock, prefix := os.Getenv(childSocketEnv), os.Getenv(childPrefixEnv)
 	timeout, err := time.ParseDuration(os.Getenv(childTimeoutEnv))
 	if err != nil || sock == "" || prefix == "" {
@@ -83,12 +85,20 @@ func memifClient() (err error) {
 	cfg := ealtest.Config()
 	cfg.ProgramName = "zcnic-test-child"
 	cfg.Lcores = []uint{firstCPU()}
-	zc := os.Getenv(childZCEnv) == "1"
+	memif := role == "memif-client"
+	zc := memif && os.Getenv(childZCEnv) == "1"
 	devargs := "net_memif0,role=client,id=0,socket=" + sock + ",socket-abstract=no"
 	if zc {
 		// The peer maps our memory from one file per segment list.
 		cfg.SingleFileSegments = true
 		devargs += ",zero-copy=yes"
+	}
+	if !memif {
+		// virtio-user hands the vhost-user side a descriptor of each
+		// memory segment list, which it maps: all our memory, rings and
+		// mbufs, is shared with it.
+		cfg.SingleFileSegments, zc = true, true
+		devargs = "net_virtio_user0,path=" + sock + ",queues=1,queue_size=256"
 	}
 	if os.Getenv(childInMemEnv) == "1" || zc {
 		// In memory: memfd files, nothing in /dev/hugepages to unlink.
@@ -157,54 +167,11 @@ func memifClient() (err error) {
 		time.Sleep(time.Millisecond)
 	}
 	fmt.Println("child: link up")
-	// In zero-copy mode the driver hands the peer a ring of our empty
-	// mbufs to write received frames into, at each rx poll.
-	first, err := mbuf.NewBurst(64)
-	if err != nil {
-		return err
-	}
-	defer first.Close()
-	if _, err := p.Rx(0, first); err != nil {
-		return err
-	}
-	if first.Len() != 0 {
-		return fmt.Errorf("%d frames before the parent sent any", first.Len())
-	}
-	fmt.Printf("child: posted %d\n", pool.InUse())
-
-	// The probe: one frame sent, then rewritten in place while it is
-	// still ours. A zero-copy tx ring still holds the mbuf (the peer
-	// reads it where it is, so it sees the rewrite); a copy-mode tx has
-	// copied it into the shared region and freed it at once.
-	probe, err := mbuf.NewBurst(1)
-	if err != nil {
-		return err
-	}
-	defer probe.Close()
-	before := pool.InUse()
-	if err := probe.Alloc(pool, 1); err != nil {
-		return err
-	}
-	m := probe.Pkts()[0]
-	if err := m.SetData(probeFrame('A')); err != nil {
-		return err
-	}
-	for probe.Len() > 0 {
-		if _, err := p.Tx(0, probe); err != nil {
+	if memif {
+		if err := memifProbe(p, pool, deadline); err != nil {
 			return err
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the probe was never sent")
-		}
 	}
-	held := pool.InUse() - before
-	fmt.Printf("child: probe held %d\n", held)
-	if held == 1 {
-		// Still in the tx ring, so still ours to write (a test probe:
-		// an application must not touch an mbuf it has sent).
-		copy(m.Data()[15:], bytes.Repeat([]byte{'B'}, 45))
-	}
-	fmt.Println("child: probe done")
 
 	b, err := mbuf.NewBurst(64)
 	if err != nil {
@@ -253,6 +220,60 @@ func memifClient() (err error) {
 			time.Sleep(20 * time.Microsecond)
 		}
 	}
+}
+
+// memifProbe reports what a memif client lends its peer and sends the
+// probe frame (see TestMemifZeroCopyTwoProcesses).
+func memifProbe(p *port.Port, pool *mbuf.Pool, deadline time.Time) error {
+	// In zero-copy mode the driver hands the peer a ring of our empty
+	// mbufs to write received frames into, at each rx poll.
+	first, err := mbuf.NewBurst(64)
+	if err != nil {
+		return err
+	}
+	defer first.Close()
+	if _, err := p.Rx(0, first); err != nil {
+		return err
+	}
+	if first.Len() != 0 {
+		return fmt.Errorf("%d frames before the parent sent any", first.Len())
+	}
+	fmt.Printf("child: posted %d\n", pool.InUse())
+
+	// The probe: one frame sent, then rewritten in place while it is
+	// still ours. A zero-copy tx ring still holds the mbuf (the peer
+	// reads it where it is, so it sees the rewrite); a copy-mode tx has
+	// copied it into the shared region and freed it at once.
+	probe, err := mbuf.NewBurst(1)
+	if err != nil {
+		return err
+	}
+	defer probe.Close()
+	before := pool.InUse()
+	if err := probe.Alloc(pool, 1); err != nil {
+		return err
+	}
+	m := probe.Pkts()[0]
+	if err := m.SetData(probeFrame('A')); err != nil {
+		return err
+	}
+	for probe.Len() > 0 {
+		if _, err := p.Tx(0, probe); err != nil {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the probe was never sent")
+		}
+	}
+	held := pool.InUse() - before
+	fmt.Printf("child: probe held %d\n", held)
+	if held == 1 {
+		// Still in the tx ring, so still ours to write (a test probe:
+		// an application must not touch an mbuf it has sent).
+		copy(m.Data()[15:], bytes.Repeat([]byte{'B'}, 45))
+	}
+	fmt.Println("child: probe done")
+	return nil
 }
 
 // firstCPU is the lowest CPU this process may run on: the child's one
