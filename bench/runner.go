@@ -142,7 +142,7 @@ func (c *Config) check() error {
 		return errors.New("the main lcore must be lower than the forwarding lcore (zcnic's main lcore is its lowest)")
 	}
 	for _, o := range c.Only {
-		if !slices.ContainsFunc(Scenarios(""), func(s Scenario) bool { return s.ID == o }) {
+		if !slices.ContainsFunc(Scenarios(""), func(s Scenario) bool { return strings.EqualFold(s.ID, o) }) {
 			return fmt.Errorf("unknown scenario %q (%s)", o, strings.Join(ScenarioIDs(), ", "))
 		}
 	}
@@ -180,7 +180,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	res := &Results{Machine: DescribeMachine(ctx, cfg.Zcnic, cfg.Testpmd), Settings: cfg.Settings()}
 	var scs []Scenario
 	for _, s := range Scenarios(cfg.Pcap) {
-		if len(cfg.Only) == 0 || slices.Contains(cfg.Only, s.ID) {
+		if len(cfg.Only) == 0 || slices.ContainsFunc(cfg.Only, func(o string) bool { return strings.EqualFold(o, s.ID) }) {
 			scs = append(scs, s)
 			res.Scenarios = append(res.Scenarios, ScenarioResult{ID: s.ID, Title: s.Title, Unit: s.Unit})
 		}
@@ -188,6 +188,9 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	var failures []string
 	for round := 1; round <= cfg.Rounds && ctx.Err() == nil; round++ {
 		for i, sc := range scs {
+			if sc.MaxRounds > 0 && round > sc.MaxRounds {
+				continue
+			}
 			progs := []string{"testpmd", "zcnic"}
 			if round%2 == 0 {
 				slices.Reverse(progs)
@@ -203,6 +206,9 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 					b.logf("%s round %d/%d %-7s FAILED: %s", sc.ID, round, cfg.Rounds, prog, r.Error)
 				} else {
 					b.logf("%s round %d/%d %-7s %8.3f %s", sc.ID, round, cfg.Rounds, prog, r.Value, sc.Unit)
+					if r.Note != "" {
+						b.logf("%s round %d/%d %-7s note: %s", sc.ID, round, cfg.Rounds, prog, r.Note)
+					}
 				}
 			}
 		}
@@ -236,6 +242,8 @@ func (b *runner) runOne(ctx context.Context, sc Scenario, round int, prog string
 	r := RunResult{Round: round, Program: prog, Log: filepath.Join(b.logs, fmt.Sprintf("%s-r%d-%s.log", sc.ID, round, prog))}
 	var err error
 	switch {
+	case sc.Pair != nil:
+		err = b.pairRun(ctx, sc, prog, &r)
 	case sc.Namespaces:
 		err = b.tapRun(ctx, sc, &r)
 	case prog == "testpmd":
