@@ -168,7 +168,10 @@ func (b *runner) pairRun(ctx context.Context, sc Scenario, prog string, r *RunRe
 	mu.Unlock()
 	var errs []error
 	complete := len(r.Samples) >= need
-	if rxErr != nil && complete && strings.Contains(rxErr.Error(), "segmentation fault") && !pr.Veth {
+	_, rxStderr := rxp.output()
+	crashed := rxErr != nil && (strings.Contains(rxErr.Error(), "segmentation fault") || // testpmd
+		strings.Contains(rxStderr, "SIGSEGV: segmentation violation")) // zcnic: Go's report, then SIGQUIT
+	if crashed && complete && !pr.Veth {
 		// DPDK 22.11's memif and vhost unmap the peer's memory from
 		// their control thread when the peer leaves, under the lcore
 		// that still polls: the receiver, left last, may crash there.

@@ -126,7 +126,7 @@ func (c *Config) Settings() Settings {
 		Quick: c.Quick, Rounds: c.Rounds, WarmupSeconds: c.Warmup, MeasureSeconds: c.Measure, IperfSeconds: c.IperfSeconds,
 		Lcores: c.lcores(), ForwardingLcore: c.FwdLcore, Burst: c.Burst, ZcnicVector: c.Vector, PoolSize: c.PoolSize, PoolCache: c.PoolCache,
 		RxDesc: c.RxDesc, TxDesc: c.TxDesc, NoHuge: c.NoHuge, EAL: c.ealCommon(),
-		Metric: fmt.Sprintf("packets transmitted per second summed over the ports, per-second samples, first %d s dropped, median of the next %d s; a round's ratio is zcnic's run over the testpmd run beside it, and the figure is the median of the rounds' ratios", c.Warmup, c.Measure),
+		Metric: fmt.Sprintf("packets transmitted per second summed over the ports, per-second samples, first %d s dropped, median of the next %d s; a round's ratio is zcnic's run over the testpmd run beside it, and the figure is the median of the rounds' ratios; S6 and S7 (two processes each: a receiver polling on the forwarding lcore, a sender on the main lcore) count packets received per second by the receiver, in at most %d rounds", c.Warmup, c.Measure, pairRounds),
 	}
 }
 
@@ -191,6 +191,10 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 			if sc.MaxRounds > 0 && round > sc.MaxRounds {
 				continue
 			}
+			rounds := cfg.Rounds
+			if sc.MaxRounds > 0 {
+				rounds = min(rounds, sc.MaxRounds)
+			}
 			progs := []string{"testpmd", "zcnic"}
 			if round%2 == 0 {
 				slices.Reverse(progs)
@@ -203,11 +207,11 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 				res.Scenarios[i].Runs = append(res.Scenarios[i].Runs, r)
 				if r.Error != "" {
 					failures = append(failures, fmt.Sprintf("%s round %d %s: %s", sc.ID, round, prog, r.Error))
-					b.logf("%s round %d/%d %-7s FAILED: %s", sc.ID, round, cfg.Rounds, prog, r.Error)
+					b.logf("%s round %d/%d %-7s FAILED: %s", sc.ID, round, rounds, prog, r.Error)
 				} else {
-					b.logf("%s round %d/%d %-7s %8.3f %s", sc.ID, round, cfg.Rounds, prog, r.Value, sc.Unit)
+					b.logf("%s round %d/%d %-7s %8.3f %s", sc.ID, round, rounds, prog, r.Value, sc.Unit)
 					if r.Note != "" {
-						b.logf("%s round %d/%d %-7s note: %s", sc.ID, round, cfg.Rounds, prog, r.Note)
+						b.logf("%s round %d/%d %-7s note: %s", sc.ID, round, rounds, prog, r.Note)
 					}
 				}
 			}
