@@ -288,6 +288,11 @@ func (p *Port) Configure(cfg Config) error {
 			return bad("%v", err)
 		}
 	}
+	if in.Driver == "net_af_xdp" {
+		if err := p.claimUMEMs(cfg); err != nil {
+			return bad("%v", err)
+		}
+	}
 
 	socket := max(in.Socket, 0)
 	for q := 0; q < cfg.RxQueues; q++ {
@@ -314,6 +319,46 @@ func (p *Port) Configure(cfg Config) error {
 	p.ntx.Store(uint32(cfg.TxQueues))
 	p.txOffloads.Store(cfg.TxOffloads)
 	return nil
+}
+
+// umems are the pools net_af_xdp ports have made their AF_XDP UMEM, and
+// the port that did.
+var umems = map[*mbuf.Pool]*Port{}
+
+// claimUMEMs refuses a pool that is already another net_af_xdp port's (or
+// another rx queue's) UMEM: net_af_xdp makes an rx queue's pool its UMEM,
+// which one socket may own (22.11's shared_umem aside), and its queue
+// set-up only says "Invalid argument". Otherwise it records p as the
+// pools' owner until Close.
+func (p *Port) claimUMEMs(cfg Config) error {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	mine := map[*mbuf.Pool]bool{}
+	for q := 0; q < cfg.RxQueues; q++ {
+		pool := p.rxPool(cfg, q)
+		if mine[pool] {
+			return fmt.Errorf("rx queues share mempool %s, which net_af_xdp makes the AF_XDP UMEM of one queue's socket: give each rx queue its own pool (RxPools)", pool.Name())
+		}
+		mine[pool] = true
+		if o := umems[pool]; o != nil && o != p && !o.closed.Load() {
+			return fmt.Errorf("mempool %s is already the AF_XDP UMEM of %s, and a UMEM serves one socket: give each net_af_xdp port its own pool", pool.Name(), o)
+		}
+	}
+	for pool := range mine {
+		umems[pool] = p
+	}
+	return nil
+}
+
+// releaseUMEMs forgets the pools p claimed.
+func (p *Port) releaseUMEMs() {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	for pool, o := range umems {
+		if o == p {
+			delete(umems, pool)
+		}
+	}
 }
 
 // checkPcapRx checks a net_pcap port's rx_pcap files before its rx
@@ -431,6 +476,7 @@ func (p *Port) Close() error {
 	if p.closed.Swap(true) {
 		return nil
 	}
+	defer p.releaseUMEMs()
 	// net_af_xdp's close never frees the mbufs its UMEM rings hold
 	// (afxdp.h): take them before, free them once the socket is gone.
 	held, n := cAfxdpHeld(p.id)
