@@ -480,8 +480,11 @@ func (p *Port) Close() error {
 	// net_af_xdp's close never frees the mbufs its UMEM rings hold
 	// (afxdp.h): take them before, free them once the socket is gone.
 	held, n := cAfxdpHeld(p.id)
+	var ringErr error
 	if n < 0 {
-		return rte.Errf("net_af_xdp rings", -n, "%s: this DPDK's driver layout is not 22.11's, so the mbufs its rings hold cannot be given back", p)
+		// Close it all the same; what the rings hold stays lost.
+		ringErr = rte.Errf("net_af_xdp rings", -n, "%s: this DPDK's driver layout is not 22.11's, so the mbufs its rings hold cannot be given back", p)
+		n = 0
 	}
 	var r int
 	call := "rte_eth_dev_close"
@@ -500,7 +503,7 @@ func (p *Port) Close() error {
 	if r != 0 {
 		return rte.Errf(call, r, "%s", p)
 	}
-	return nil
+	return ringErr
 }
 
 // Link is a port's link state.
