@@ -23,6 +23,16 @@ func TestAFXDPVethByteExact(t *testing.T) {
 	// A pool is the UMEM of one AF_XDP socket: one pool per port.
 	pool, poolB := newPool(t, 4095), newPool(t, 4095)
 	va, vb := newVeth(t)
+	if noHuge {
+		t.Log("EAL runs with --no-huge: checking that net_af_xdp is refused")
+		p, err := port.Attach(uniq("net_af_xdp") + ",iface=" + va)
+		require.NoError(t, err)
+		t.Cleanup(func() { require.NoError(t, p.Close()) })
+		err = p.Configure(port.Config{RxQueues: 1, TxQueues: 1, RxDesc: 256, TxDesc: 256, Pool: pool})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "net_af_xdp needs EAL on hugepages")
+		return
+	}
 	// 22.11 takes iface, start_queue, queue_count, shared_umem,
 	// xdp_prog, busy_budget and force_copy.
 	pa := attach(t, uniq("net_af_xdp")+",iface="+va+",start_queue=0,queue_count=1", pool)
@@ -42,6 +52,9 @@ func TestAFXDPVethByteExact(t *testing.T) {
 // the reason, and no mbuf is lost on the way. Once the first port is
 // closed, the pool may serve another.
 func TestAFXDPOnePoolTwoPorts(t *testing.T) {
+	if noHuge {
+		t.Skip("net_af_xdp is refused without hugepages (TestAFXDPVethByteExact checks that)")
+	}
 	pool := newPool(t, 4095)
 	va, vb := newVeth(t)
 	first, err := attachNoCleanup(uniq("net_af_xdp")+",iface="+va, pool)

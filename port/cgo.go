@@ -6,6 +6,7 @@ package port
 #include <string.h>
 #include <rte_errno.h>
 #include <rte_dev.h>
+#include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_devargs.h>
 #include "memif.h"
@@ -336,3 +337,6 @@ const (
 )
 
 func cFreeMem(p unsafe.Pointer) { C.free(p) }
+
+// cHasHugepages reports whether EAL runs on hugepages.
+func cHasHugepages() bool { return C.rte_eal_has_hugepages() != 0 }
