@@ -148,7 +148,48 @@ func TestScenarioBurst(t *testing.T) {
 	sc = scenario(t, "S1")
 	assert.Contains(t, strings.Join(c.TestpmdArgs(sc), " "), "--burst=32 ")
 	assert.Contains(t, strings.Join(c.ZcnicArgs(sc, 0, 0), " "), "--burst 32 ")
-	assert.Equal(t, []string{"S1", "S1b", "S2", "S3", "S4"}, ScenarioIDs())
+	assert.Equal(t, []string{"S1", "S1b", "S2", "S3", "S4", "S6a", "S6b", "S7a", "S7b", "S7c"}, ScenarioIDs())
+}
+
+// A pair scenario runs each program twice, on the same devices: the
+// receiver polls on the forwarding lcore, the sender on the main one,
+// each testpmd with its own file prefix; a zero-copy memif sender (and
+// virtio-user) gets --single-file-segments in testpmd, which zcnic adds
+// by itself.
+func TestPairArgs(t *testing.T) {
+	c := DefaultConfig(false)
+	sc := scenario(t, "S7a")
+	require.NotNil(t, sc.Pair)
+	rx, tx := c.pairArgs("testpmd", sc.Pair, "RX", "TX")
+	assert.Equal(t, "-l 0,1 --main-lcore 0 --no-pci --file-prefix zbench-rx --in-memory --no-telemetry --log-level error --vdev RX -- "+
+		"--forward-mode=rxonly --nb-cores=1 --burst=32 --mbcache=256 --total-num-mbufs=8191 --rxd=512 --txd=512 --stats-period 1 --auto-start",
+		strings.Join(rx, " "))
+	assert.Equal(t, "-l 0,1 --main-lcore 1 --no-pci --file-prefix zbench-tx --in-memory --single-file-segments --no-telemetry --log-level error --vdev TX -- "+
+		"--forward-mode=txonly --nb-cores=1 --burst=32 --mbcache=256 --total-num-mbufs=8191 --rxd=512 --txd=512 --stats-period 1 --auto-start --txpkts=64",
+		strings.Join(tx, " "))
+	rx, tx = c.pairArgs("zcnic", sc.Pair, "RX", "TX")
+	assert.Equal(t, "rxonly --lcores 0,1 --stats-interval 1s --stats-format json --vdev RX --burst 32 --pool-size 8191 --pool-cache 256 --rxd 512 --txd 512 --json --log-level error",
+		strings.Join(rx, " "))
+	assert.Equal(t, "gen --lcores 0 --size 64 --stats-interval 0 --vdev TX --burst 32 --pool-size 8191 --pool-cache 256 --rxd 512 --txd 512 --json --log-level error",
+		strings.Join(tx, " "))
+	for _, id := range []string{"S6a", "S6b", "S7a", "S7b", "S7c"} {
+		sc := scenario(t, id)
+		require.NotNil(t, sc.Pair, id)
+		assert.Equal(t, pairRounds, sc.MaxRounds, id)
+	}
+	assert.True(t, scenario(t, "S7c").Pair.SingleFileSegments)
+	assert.False(t, scenario(t, "S7b").Pair.SingleFileSegments)
+}
+
+// A receiver's rate is testpmd's Rx-pps.
+func TestTestpmdRxStats(t *testing.T) {
+	st := NewTestpmdRxStats(1)
+	for _, l := range []string{"  ######################## NIC statistics for port 0  ########################",
+		"Port statistics ====================================", "  Rx-pps:     17574054          Rx-bps:   8997915840",
+		"  Tx-pps:            0          Tx-bps:            0"} {
+		st.Line(l)
+	}
+	assert.Equal(t, []float64{17574054}, st.Samples)
 }
 
 // Both programs get the same EAL settings, lcores, burst, pool and

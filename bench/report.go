@@ -52,6 +52,8 @@ type RunResult struct {
 	GoRuntime *GoRuntime `json:"go_runtime,omitempty"`
 	Log       string     `json:"log,omitempty"`
 	Error     string     `json:"error,omitempty"`
+	// Note is something that went wrong without spoiling the value.
+	Note string `json:"note,omitempty"`
 }
 
 // ScenarioResult is one scenario's runs and medians.

@@ -130,7 +130,7 @@ func (c *Config) Settings() Settings {
 		Quick: c.Quick, Rounds: c.Rounds, WarmupSeconds: c.Warmup, MeasureSeconds: c.Measure, IperfSeconds: c.IperfSeconds,
 		Lcores: c.lcores(), ForwardingLcore: c.FwdLcore, Burst: c.Burst, ZcnicVector: c.Vector, ZcnicFlags: c.ZcnicFlags, PoolSize: c.PoolSize, PoolCache: c.PoolCache,
 		RxDesc: c.RxDesc, TxDesc: c.TxDesc, NoHuge: c.NoHuge, EAL: c.ealCommon(),
-		Metric: fmt.Sprintf("packets transmitted per second summed over the ports, per-second samples, first %d s dropped, median of the next %d s; a round's ratio is zcnic's run over the testpmd run beside it, and the figure is the median of the rounds' ratios", c.Warmup, c.Measure),
+		Metric: fmt.Sprintf("packets transmitted per second summed over the ports, per-second samples, first %d s dropped, median of the next %d s; a round's ratio is zcnic's run over the testpmd run beside it, and the figure is the median of the rounds' ratios; S6 and S7 (two processes each: a receiver polling on the forwarding lcore, a sender on the main lcore) count packets received per second by the receiver, in at most %d rounds", c.Warmup, c.Measure, pairRounds),
 	}
 }
 
@@ -146,7 +146,7 @@ func (c *Config) check() error {
 		return errors.New("the main lcore must be lower than the forwarding lcore (zcnic's main lcore is its lowest)")
 	}
 	for _, o := range c.Only {
-		if !slices.ContainsFunc(Scenarios(""), func(s Scenario) bool { return s.ID == o }) {
+		if !slices.ContainsFunc(Scenarios(""), func(s Scenario) bool { return strings.EqualFold(s.ID, o) }) {
 			return fmt.Errorf("unknown scenario %q (%s)", o, strings.Join(ScenarioIDs(), ", "))
 		}
 	}
@@ -184,7 +184,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	res := &Results{Machine: DescribeMachine(ctx, cfg.Zcnic, cfg.Testpmd), Settings: cfg.Settings()}
 	var scs []Scenario
 	for _, s := range Scenarios(cfg.Pcap) {
-		if len(cfg.Only) == 0 || slices.Contains(cfg.Only, s.ID) {
+		if len(cfg.Only) == 0 || slices.ContainsFunc(cfg.Only, func(o string) bool { return strings.EqualFold(o, s.ID) }) {
 			scs = append(scs, s)
 			res.Scenarios = append(res.Scenarios, ScenarioResult{ID: s.ID, Title: s.Title, Unit: s.Unit})
 		}
@@ -192,6 +192,13 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	var failures []string
 	for round := 1; round <= cfg.Rounds && ctx.Err() == nil; round++ {
 		for i, sc := range scs {
+			if sc.MaxRounds > 0 && round > sc.MaxRounds {
+				continue
+			}
+			rounds := cfg.Rounds
+			if sc.MaxRounds > 0 {
+				rounds = min(rounds, sc.MaxRounds)
+			}
 			progs := []string{"testpmd", "zcnic"}
 			if round%2 == 0 {
 				slices.Reverse(progs)
@@ -204,9 +211,12 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 				res.Scenarios[i].Runs = append(res.Scenarios[i].Runs, r)
 				if r.Error != "" {
 					failures = append(failures, fmt.Sprintf("%s round %d %s: %s", sc.ID, round, prog, r.Error))
-					b.logf("%s round %d/%d %-7s FAILED: %s", sc.ID, round, cfg.Rounds, prog, r.Error)
+					b.logf("%s round %d/%d %-7s FAILED: %s", sc.ID, round, rounds, prog, r.Error)
 				} else {
-					b.logf("%s round %d/%d %-7s %8.3f %s", sc.ID, round, cfg.Rounds, prog, r.Value, sc.Unit)
+					b.logf("%s round %d/%d %-7s %8.3f %s", sc.ID, round, rounds, prog, r.Value, sc.Unit)
+					if r.Note != "" {
+						b.logf("%s round %d/%d %-7s note: %s", sc.ID, round, rounds, prog, r.Note)
+					}
 				}
 			}
 		}
@@ -240,6 +250,8 @@ func (b *runner) runOne(ctx context.Context, sc Scenario, round int, prog string
 	r := RunResult{Round: round, Program: prog, Log: filepath.Join(b.logs, fmt.Sprintf("%s-r%d-%s.log", sc.ID, round, prog))}
 	var err error
 	switch {
+	case sc.Pair != nil:
+		err = b.pairRun(ctx, sc, prog, &r)
 	case sc.Namespaces:
 		err = b.tapRun(ctx, sc, &r)
 	case prog == "testpmd":
@@ -337,7 +349,7 @@ func (b *runner) zcnicRate(ctx context.Context, sc Scenario, r *RunResult) error
 // and writes every packet) with no stats lines, and reports its Go
 // runtime window; with what the measured zcnic runs reported.
 func (b *runner) zeroCopy(ctx context.Context, scs []ScenarioResult) *ZeroCopy {
-	sc := Scenarios(b.cfg.Pcap)[1]
+	sc := scenarioByID(Scenarios(b.cfg.Pcap), "S2")
 	z := &ZeroCopy{Scenario: sc.ID, Mode: sc.Mode, Seconds: b.cfg.ZeroCopySeconds}
 	for _, s := range scs {
 		for _, r := range s.Runs {

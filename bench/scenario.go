@@ -22,6 +22,26 @@ type Scenario struct {
 	// Namespaces: the two ports are net_tap interfaces that join two
 	// network namespaces; iperf3 measures TCP through the forwarder.
 	Namespaces bool
+	// MaxRounds, if not 0, caps the rounds of this scenario (the
+	// two-process ones take twice a forwarder's time a run).
+	MaxRounds int
+	// Pair, if set, makes the scenario two processes of each program
+	// instead of one forwarder: a receiver on Pair.Rx and a sender on
+	// Pair.Tx (VDevs and Mode are unused). The value is what the
+	// receiver received per second.
+	Pair *Pair
+}
+
+// Pair is a two-process scenario: testpmd's rxonly against its txonly,
+// and zcnic rxonly against zcnic gen, on the same devices.
+type Pair struct {
+	Rx, Tx string // the receiver's and the sender's --vdev
+	// Veth: Rx and Tx are the two ends of a veth pair (VethA, VethB) with
+	// one queue each way, created for the run.
+	Veth bool
+	// SingleFileSegments: the sender's EAL needs --single-file-segments
+	// (a zero-copy memif client, virtio-user); zcnic adds it by itself.
+	SingleFileSegments bool
 }
 
 // Tap interface names and the namespace addresses of S4 (198.18.0.0/15
@@ -32,7 +52,15 @@ const (
 	AddrB      = "198.18.100.2"
 )
 
-// Scenarios are S1 to S4 and S1b; pcap is S3's input file.
+// VethA and VethB are the veth ends of S6 (receiver, sender); MemifSock
+// and VhostSock the control sockets of S7, in the runner's directory.
+const (
+	VethA, VethB = "zbv6a", "zbv6b"
+	MemifSock    = "zbench-memif.sock"
+	VhostSock    = "zbench-vhost.sock"
+)
+
+// Scenarios are S1 to S7 and S1b; pcap is S3's input file.
 func Scenarios(pcap string) []Scenario {
 	return []Scenario{
 		{ID: "S1", Title: "net_null pair, io", Unit: UnitMpps, VDevs: []string{"net_null0", "net_null1"}, Mode: "io"},
@@ -44,7 +72,29 @@ func Scenarios(pcap string) []Scenario {
 			VDevs: []string{"net_pcap0,rx_pcap=" + pcap + ",infinite_rx=1", "net_null0,no-rx=1"}, Mode: "5tswap"},
 		{ID: "S4", Title: "two netns over net_tap, io, iperf3 TCP", Unit: UnitGbps,
 			VDevs: []string{"net_tap0,iface=" + TapA, "net_tap1,iface=" + TapB}, Mode: "io", Namespaces: true},
+		// One process sends 64-byte frames into one end of a veth pair,
+		// another receives them from the other end: the kernel's path.
+		{ID: "S6a", Title: "veth, af_xdp to af_xdp, two processes", Unit: UnitMpps,
+			MaxRounds: pairRounds, Pair: &Pair{Rx: "net_af_xdp0,iface=" + VethA, Tx: "net_af_xdp0,iface=" + VethB, Veth: true}},
+		{ID: "S6b", Title: "veth, af_packet to af_packet, two processes", Unit: UnitMpps,
+			MaxRounds: pairRounds, Pair: &Pair{Rx: "net_af_packet0,iface=" + VethA, Tx: "net_af_packet0,iface=" + VethB, Veth: true}},
+		// Process to process over shared memory: the receiver is the
+		// memif server (or the vhost-user side), the sender the client.
+		{ID: "S7a", Title: "memif zero-copy client to server, two processes", Unit: UnitMpps,
+			MaxRounds: pairRounds, Pair: &Pair{Rx: memif("server", "no"), Tx: memif("client", "yes"), SingleFileSegments: true}},
+		{ID: "S7b", Title: "memif copy mode, two processes", Unit: UnitMpps,
+			MaxRounds: pairRounds, Pair: &Pair{Rx: memif("server", "no"), Tx: memif("client", "no")}},
+		{ID: "S7c", Title: "virtio-user to vhost-user, two processes", Unit: UnitMpps,
+			MaxRounds: pairRounds, Pair: &Pair{Rx: "net_vhost0,iface=" + VhostSock + ",queues=1", Tx: "net_virtio_user0,path=" + VhostSock + ",queues=1", SingleFileSegments: true}},
 	}
+}
+
+// pairRounds caps the rounds of S6 and S7, to keep make bench within
+// about 15 minutes.
+const pairRounds = 3
+
+func memif(role, zc string) string {
+	return "net_memif0,role=" + role + ",zero-copy=" + zc + ",socket=" + MemifSock + ",socket-abstract=no"
 }
 
 // ScenarioIDs are the IDs of Scenarios, in order.
@@ -54,4 +104,15 @@ func ScenarioIDs() []string {
 		ids = append(ids, s.ID)
 	}
 	return ids
+}
+
+// scenarioByID is the scenario of scs with that ID (the zero Scenario if
+// none: the IDs are this file's).
+func scenarioByID(scs []Scenario, id string) Scenario {
+	for _, s := range scs {
+		if s.ID == id {
+			return s
+		}
+	}
+	return Scenario{}
 }

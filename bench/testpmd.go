@@ -11,6 +11,7 @@ import (
 // Each complete block is one sample: Tx-pps summed over the ports.
 // testpmd's first block always shows 0 (it has no previous block).
 type TestpmdStats struct {
+	key     string    // the per-port line summed: "Tx-pps:" or "Rx-pps:"
 	ports   int       // ports per block
 	inBlock bool      // a block has started
 	cur     []float64 // Tx-pps of this block so far
@@ -19,7 +20,11 @@ type TestpmdStats struct {
 }
 
 // NewTestpmdStats parses the output of a testpmd with ports ports.
-func NewTestpmdStats(ports int) *TestpmdStats { return &TestpmdStats{ports: ports} }
+func NewTestpmdStats(ports int) *TestpmdStats { return &TestpmdStats{key: "Tx-pps:", ports: ports} }
+
+// NewTestpmdRxStats is NewTestpmdStats summing Rx-pps (packets received
+// per second) instead: a receiver's rate.
+func NewTestpmdRxStats(ports int) *TestpmdStats { return &TestpmdStats{key: "Rx-pps:", ports: ports} }
 
 // Line feeds one line of output; it reports whether the line completed
 // a sample.
@@ -32,7 +37,7 @@ func (t *TestpmdStats) Line(line string) bool {
 		return false
 	}
 	f := strings.Fields(line)
-	if len(f) < 2 || f[0] != "Tx-pps:" {
+	if len(f) < 2 || f[0] != t.key {
 		return false
 	}
 	v, err := strconv.ParseFloat(f[1], 64)

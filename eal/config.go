@@ -53,6 +53,16 @@ type Config struct {
 	// --no-shconf). It rules out secondary processes.
 	InMemory bool
 
+	// SingleFileSegments keeps each memory segment list in one file
+	// (EAL's --single-file-segments) instead of a file per page, so a
+	// peer can map all of this process's memory from one descriptor per
+	// list. net_memif's zero-copy mode (zero-copy=yes) needs it: it
+	// shares these files with the peer, which then reads and writes
+	// this process's mbufs in place. EAL refuses it together with
+	// --huge-unlink unless InMemory is set, and Args does the same, with
+	// the reason.
+	SingleFileSegments bool
+
 	// VDevs are virtual devices to create, as EAL --vdev strings such as
 	// "net_null0" or "net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap".
 	VDevs []string
@@ -226,6 +236,13 @@ func (c *Config) Args() ([]string, error) {
 		args = append(args, "--in-memory")
 	}
 
+	if c.SingleFileSegments {
+		if !c.InMemory && slices.ContainsFunc(c.ExtraArgs, isHugeUnlink) {
+			return nil, fieldErr("SingleFileSegments", "set together with --huge-unlink in ExtraArgs, which EAL refuses: a single segment file cannot be unlinked once mapped; drop --huge-unlink, or set InMemory (its memory files have no name to unlink)")
+		}
+		args = append(args, "--single-file-segments")
+	}
+
 	seen := map[string]bool{}
 	for _, v := range c.VDevs {
 		name, err := checkVDev(v)
@@ -236,6 +253,9 @@ func (c *Config) Args() ([]string, error) {
 			return nil, fieldErr("VDevs", "device name %q appears twice", name)
 		}
 		seen[name] = true
+		if !c.SingleFileSegments && MemifZeroCopy(v) {
+			return nil, fieldErr("VDevs", "%q: net_memif zero-copy shares this process's memory files with the peer, which needs SingleFileSegments (--single-file-segments)", v)
+		}
 		args = append(args, "--vdev", v)
 	}
 
@@ -316,6 +336,29 @@ func (c *Config) checkProcess() error {
 		return fieldErr("Attachable", "only a primary can be attached to; ProcType is %s", c.ProcType)
 	}
 	return nil
+}
+
+// MemifZeroCopy reports whether a --vdev string is a net_memif device in
+// zero-copy mode (zero-copy=yes), which needs SingleFileSegments.
+func MemifZeroCopy(vdev string) bool {
+	name, rest, _ := strings.Cut(vdev, ",")
+	if !strings.HasPrefix(name, "net_memif") {
+		return false
+	}
+	for _, kv := range splitArgs(rest) {
+		// The driver takes any value containing "yes", as strstr does.
+		if k, v, _ := strings.Cut(kv, "="); k == "zero-copy" && strings.Contains(v, "yes") {
+			return true
+		}
+	}
+	return false
+}
+
+// isHugeUnlink reports whether an EAL argument is --huge-unlink, with or
+// without a value (22.11 takes --huge-unlink=existing|always|never).
+// =never keeps the files and does not conflict.
+func isHugeUnlink(a string) bool {
+	return a == "--huge-unlink" || (strings.HasPrefix(a, "--huge-unlink=") && a != "--huge-unlink=never")
 }
 
 // lcores returns the sorted, validated lcore list.

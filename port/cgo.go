@@ -6,8 +6,11 @@ package port
 #include <string.h>
 #include <rte_errno.h>
 #include <rte_dev.h>
+#include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_devargs.h>
+#include "memif.h"
+#include "afxdp.h"
 
 // Burst arrays arrive as uintptr_t: they are C memory, and a pointer-typed
 // argument would make cgo run its pointer check on every call.
@@ -241,8 +244,31 @@ func cPromisc(id uint16, on bool) int {
 func cPromiscOn(id uint16) bool { return C.rte_eth_promiscuous_get(C.uint16_t(id)) == 1 }
 func cStart(id uint16) int      { return int(C.rte_eth_dev_start(C.uint16_t(id))) }
 func cStop(id uint16) int       { return int(C.rte_eth_dev_stop(C.uint16_t(id))) }
-func cClose(id uint16) int      { return int(C.rte_eth_dev_close(C.uint16_t(id))) }
-func cDetach(id uint16) int     { return int(C.zc_detach(C.uint16_t(id))) }
+
+// cMemifHeld returns what a net_memif zero-copy port's rings hold (see
+// memif.h) as a C array and its length, or a negative errno.
+func cMemifHeld(id uint16) (unsafe.Pointer, int) {
+	var out **C.struct_rte_mbuf
+	n := int(C.zc_memif_held(C.uint16_t(id), &out))
+	return unsafe.Pointer(out), n
+}
+
+// cAfxdpHeld returns what a net_af_xdp port's rings hold (see afxdp.h)
+// as a C array and its length, or a negative errno.
+func cAfxdpHeld(id uint16) (unsafe.Pointer, int) {
+	var out **C.struct_rte_mbuf
+	n := int(C.zc_afxdp_held(C.uint16_t(id), &out))
+	return unsafe.Pointer(out), n
+}
+
+// cFreeHeld frees the n mbuf segments of a cMemifHeld array, then the array.
+func cFreeHeld(arr unsafe.Pointer, n int) {
+	C.zc_free_segs((**C.struct_rte_mbuf)(arr), C.int(n))
+	C.free(arr)
+}
+
+func cClose(id uint16) int  { return int(C.rte_eth_dev_close(C.uint16_t(id))) }
+func cDetach(id uint16) int { return int(C.zc_detach(C.uint16_t(id))) }
 
 func cLink(id uint16) (Link, int) {
 	var ret, duplex, autoneg, up C.int
@@ -330,3 +356,8 @@ const (
 	RSSUDP  uint64 = C.RTE_ETH_RSS_UDP
 	RSSTCP  uint64 = C.RTE_ETH_RSS_TCP
 )
+
+func cFreeMem(p unsafe.Pointer) { C.free(p) }
+
+// cHasHugepages reports whether EAL runs on hugepages.
+func cHasHugepages() bool { return C.rte_eal_has_hugepages() != 0 }

@@ -1,6 +1,7 @@
 package port_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -23,15 +24,31 @@ const (
 	childPrefixEnv  = "ZCNIC_PORT_TEST_FILE_PREFIX"  // the child's EAL --file-prefix
 	childTimeoutEnv = "ZCNIC_PORT_TEST_TIMEOUT"      // how long the child may live, e.g. "30s"
 	childInMemEnv   = "ZCNIC_PORT_TEST_IN_MEMORY"    // "1": --in-memory instead of a file prefix
+	childZCEnv      = "ZCNIC_PORT_TEST_MEMIF_ZC"     // "1": the memif client in zero-copy mode
 )
+
+// probeFrame is the frame the memif client sends first: 60 bytes of
+// testEtherType, tagged 'p', its body filled with fill.
+func probeFrame(fill byte) []byte {
+	f := make([]byte, 60)
+	for i := range 6 {
+		f[i], f[6+i] = 0xff, 0x02
+	}
+	f[12], f[13] = byte(uint16(testEtherType)>>8), byte(uint16(testEtherType)&0xff)
+	f[14] = 'p'
+	for i := 15; i < len(f); i++ {
+		f[i] = fill
+	}
+	return f
+}
 
 // runChild runs a peer role for a two-process test and returns the exit
 // code. It reports on stdout as "child: ..." lines, errors on stderr.
 func runChild(role string) int {
 	var err error
 	switch role {
-	case "memif-client":
-		err = memifClient()
+	case "memif-client", "virtio-user":
+		err = echoClient(role)
 	default:
 		err = fmt.Errorf("unknown child role %q", role)
 	}
@@ -42,13 +59,15 @@ func runChild(role string) int {
 	return 0
 }
 
-// memifClient is the far end of TestMemifTwoProcesses: it starts its own
-// EAL, attaches a memif client to the parent's server and sends back
+// echoClient is the far end of TestMemifTwoProcesses (role
+// memif-client) and TestVhostVirtioUserTwoProcesses (role virtio-user):
+// it starts its own EAL, attaches a memif client or a virtio-user port
+// to the parent's memif server or vhost-user port and sends back
 // every packet it receives, unchanged and in order, until its stdin
 // closes. Then it reports what it echoed (packets, bytes and a CRC-32 of
 // all their bytes in order) and checks that every mbuf came back to its
 // pool.
-func memifClient() (err error) {
+func echoClient(role string) (err error) {
 	sock, prefix := os.Getenv(childSocketEnv), os.Getenv(childPrefixEnv)
 	timeout, err := time.ParseDuration(os.Getenv(childTimeoutEnv))
 	if err != nil || sock == "" || prefix == "" {
@@ -66,7 +85,23 @@ func memifClient() (err error) {
 	cfg := ealtest.Config()
 	cfg.ProgramName = "zcnic-test-child"
 	cfg.Lcores = []uint{firstCPU()}
-	if os.Getenv(childInMemEnv) == "1" {
+	memif := role == "memif-client"
+	zc := memif && os.Getenv(childZCEnv) == "1"
+	devargs := "net_memif0,role=client,id=0,socket=" + sock + ",socket-abstract=no"
+	if zc {
+		// The peer maps our memory from one file per segment list.
+		cfg.SingleFileSegments = true
+		devargs += ",zero-copy=yes"
+	}
+	if !memif {
+		// virtio-user hands the vhost-user side a descriptor of each
+		// memory segment list, which it maps: all our memory, rings and
+		// mbufs, is shared with it.
+		cfg.SingleFileSegments, zc = true, true
+		devargs = "net_virtio_user0,path=" + sock + ",queues=1,queue_size=256"
+	}
+	if os.Getenv(childInMemEnv) == "1" || zc {
+		// In memory: memfd files, nothing in /dev/hugepages to unlink.
 		cfg.InMemory = true
 	} else {
 		cfg.InMemory = false
@@ -103,7 +138,7 @@ func memifClient() (err error) {
 		}
 	}()
 
-	p, err := port.Attach("net_memif0,role=client,id=0,socket=" + sock + ",socket-abstract=no")
+	p, err := port.Attach(devargs)
 	if err != nil {
 		return err
 	}
@@ -132,18 +167,23 @@ func memifClient() (err error) {
 		time.Sleep(time.Millisecond)
 	}
 	fmt.Println("child: link up")
+	if memif {
+		if err := memifProbe(p, pool, deadline); err != nil {
+			return err
+		}
+	}
 
 	b, err := mbuf.NewBurst(64)
 	if err != nil {
 		return err
 	}
 	defer b.Close() // frees what was not sent back, before the pool check
-	var pkts, bytes int
+	var pkts, nbytes int
 	crc := crc32.NewIEEE()
 	for {
 		select {
 		case <-stop:
-			fmt.Printf("child: echoed %d packets, %d bytes, crc32 %08x\n", pkts, bytes, crc.Sum32())
+			fmt.Printf("child: echoed %d packets, %d bytes, crc32 %08x\n", pkts, nbytes, crc.Sum32())
 			if b.Len() > 0 {
 				return fmt.Errorf("%d received packets were never sent back", b.Len())
 			}
@@ -164,7 +204,7 @@ func memifClient() (err error) {
 					return fmt.Errorf("packet %d: %d segments", pkts, m.NumSegs())
 				}
 				crc.Write(m.Data())
-				bytes += m.PktLen()
+				nbytes += m.PktLen()
 			}
 			pkts += n
 			idle = n == 0
@@ -180,6 +220,60 @@ func memifClient() (err error) {
 			time.Sleep(20 * time.Microsecond)
 		}
 	}
+}
+
+// memifProbe reports what a memif client lends its peer and sends the
+// probe frame (see TestMemifZeroCopyTwoProcesses).
+func memifProbe(p *port.Port, pool *mbuf.Pool, deadline time.Time) error {
+	// In zero-copy mode the driver hands the peer a ring of our empty
+	// mbufs to write received frames into, at each rx poll.
+	first, err := mbuf.NewBurst(64)
+	if err != nil {
+		return err
+	}
+	defer first.Close()
+	if _, err := p.Rx(0, first); err != nil {
+		return err
+	}
+	if first.Len() != 0 {
+		return fmt.Errorf("%d frames before the parent sent any", first.Len())
+	}
+	fmt.Printf("child: posted %d\n", pool.InUse())
+
+	// The probe: one frame sent, then rewritten in place while it is
+	// still ours. A zero-copy tx ring still holds the mbuf (the peer
+	// reads it where it is, so it sees the rewrite); a copy-mode tx has
+	// copied it into the shared region and freed it at once.
+	probe, err := mbuf.NewBurst(1)
+	if err != nil {
+		return err
+	}
+	defer probe.Close()
+	before := pool.InUse()
+	if err := probe.Alloc(pool, 1); err != nil {
+		return err
+	}
+	m := probe.Pkts()[0]
+	if err := m.SetData(probeFrame('A')); err != nil {
+		return err
+	}
+	for probe.Len() > 0 {
+		if _, err := p.Tx(0, probe); err != nil {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the probe was never sent")
+		}
+	}
+	held := pool.InUse() - before
+	fmt.Printf("child: probe held %d\n", held)
+	if held == 1 {
+		// Still in the tx ring, so still ours to write (a test probe:
+		// an application must not touch an mbuf it has sent).
+		copy(m.Data()[15:], bytes.Repeat([]byte{'B'}, 45))
+	}
+	fmt.Println("child: probe done")
+	return nil
 }
 
 // firstCPU is the lowest CPU this process may run on: the child's one

@@ -30,8 +30,12 @@ func TestMain(m *testing.M) {
 		// in /dev/hugepages if the process dies.
 		cfg.ExtraArgs = append(cfg.ExtraArgs, "--huge-unlink")
 	}
+	noHuge = cfg.NoHuge
 	ealtest.Main(m, cfg)
 }
+
+// noHuge: this binary's EAL runs without hugepages.
+var noHuge bool
 
 // uniq returns a name unique in this process.
 var uniq = ealtest.Name

@@ -288,6 +288,17 @@ func (p *Port) Configure(cfg Config) error {
 			return bad("%v", err)
 		}
 	}
+	if in.Driver == "net_af_xdp" {
+		if !cHasHugepages() {
+			// The UMEM is the pool; in 4 KiB pages, a frame buffer that
+			// crosses a page is not contiguous to the kernel, which then
+			// drops the frame without a word (seen: 81 of 200 lost).
+			return bad("net_af_xdp needs EAL on hugepages (this one runs with --no-huge): the kernel drops every frame whose buffer in the pool crosses a 4 KiB page")
+		}
+		if err := p.claimUMEMs(cfg); err != nil {
+			return bad("%v", err)
+		}
+	}
 
 	socket := max(in.Socket, 0)
 	for q := 0; q < cfg.RxQueues; q++ {
@@ -314,6 +325,46 @@ func (p *Port) Configure(cfg Config) error {
 	p.ntx.Store(uint32(cfg.TxQueues))
 	p.txOffloads.Store(cfg.TxOffloads)
 	return nil
+}
+
+// umems are the pools net_af_xdp ports have made their AF_XDP UMEM, and
+// the port that did.
+var umems = map[*mbuf.Pool]*Port{}
+
+// claimUMEMs refuses a pool that is already another net_af_xdp port's (or
+// another rx queue's) UMEM: net_af_xdp makes an rx queue's pool its UMEM,
+// which one socket may own (22.11's shared_umem aside), and its queue
+// set-up only says "Invalid argument". Otherwise it records p as the
+// pools' owner until Close.
+func (p *Port) claimUMEMs(cfg Config) error {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	mine := map[*mbuf.Pool]bool{}
+	for q := 0; q < cfg.RxQueues; q++ {
+		pool := p.rxPool(cfg, q)
+		if mine[pool] {
+			return fmt.Errorf("rx queues share mempool %s, which net_af_xdp makes the AF_XDP UMEM of one queue's socket: give each rx queue its own pool (RxPools)", pool.Name())
+		}
+		mine[pool] = true
+		if o := umems[pool]; o != nil && o != p && !o.closed.Load() {
+			return fmt.Errorf("mempool %s is already the AF_XDP UMEM of %s, and a UMEM serves one socket: give each net_af_xdp port its own pool", pool.Name(), o)
+		}
+	}
+	for pool := range mine {
+		umems[pool] = p
+	}
+	return nil
+}
+
+// releaseUMEMs forgets the pools p claimed.
+func (p *Port) releaseUMEMs() {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	for pool, o := range umems {
+		if o == p {
+			delete(umems, pool)
+		}
+	}
 }
 
 // checkPcapRx checks a net_pcap port's rx_pcap files before its rx
@@ -398,8 +449,22 @@ func (p *Port) Stop() error {
 		return nil
 	}
 	p.started.Store(false)
+	// net_memif in zero-copy mode never gives back the mbufs its rings
+	// hold (memif.h): take them while the rings are mapped, free them
+	// once the port has stopped.
+	held, n := cMemifHeld(p.id)
+	if n < 0 {
+		cStop(p.id)
+		return rte.Errf("net_memif zero-copy rings", -n, "%s: this DPDK's driver layout is not 22.11's, so the mbufs its rings hold cannot be given back", p)
+	}
 	if r := cStop(p.id); r != 0 {
+		if n > 0 {
+			cFreeMem(held)
+		}
 		return rte.Errf("rte_eth_dev_stop", r, "%s", p)
+	}
+	if n > 0 {
+		cFreeHeld(held, n)
 	}
 	return nil
 }
@@ -417,16 +482,34 @@ func (p *Port) Close() error {
 	if p.closed.Swap(true) {
 		return nil
 	}
+	defer p.releaseUMEMs()
+	// net_af_xdp's close never frees the mbufs its UMEM rings hold
+	// (afxdp.h): take them before, free them once the socket is gone.
+	held, n := cAfxdpHeld(p.id)
+	var ringErr error
+	if n < 0 {
+		// Close it all the same; what the rings hold stays lost.
+		ringErr = rte.Errf("net_af_xdp rings", -n, "%s: this DPDK's driver layout is not 22.11's, so the mbufs its rings hold cannot be given back", p)
+		n = 0
+	}
+	var r int
+	call := "rte_eth_dev_close"
 	if p.hotplugged {
-		if r := cDetach(p.id); r != 0 {
-			return rte.Errf("rte_dev_remove", r, "%s", p)
+		r, call = cDetach(p.id), "rte_dev_remove"
+	} else {
+		r = cClose(p.id)
+	}
+	if n > 0 {
+		if r == 0 {
+			cFreeHeld(held, n)
+		} else {
+			cFreeMem(held) // the socket may still use them
 		}
-		return nil
 	}
-	if r := cClose(p.id); r != 0 {
-		return rte.Errf("rte_eth_dev_close", r, "%s", p)
+	if r != 0 {
+		return rte.Errf(call, r, "%s", p)
 	}
-	return nil
+	return ringErr
 }
 
 // Link is a port's link state.

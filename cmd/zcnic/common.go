@@ -291,6 +291,14 @@ func (c *common) ealConfig(e *env) (eal.Config, error) {
 	} else if cfg.Telemetry {
 		cfg.FilePrefix = telemetryPrefix()
 	}
+	// A zero-copy memif and a virtio-user port share this process's
+	// memory files with their peer: one file per segment list (in
+	// memory, memfd files). virtio-user gives vhost-user at most 8
+	// regions; with a file per page a pool of a few thousand mbufs has
+	// more ("Too many memory regions").
+	cfg.SingleFileSegments = slices.ContainsFunc(vdevs, func(v string) bool {
+		return eal.MemifZeroCopy(v) || strings.HasPrefix(v, "net_virtio_user")
+	})
 	if _, err := cfg.Args(); err != nil {
 		var ce *eal.ConfigError
 		if errors.As(err, &ce) {

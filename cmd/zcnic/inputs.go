@@ -92,6 +92,7 @@ func (c *common) checkInputs(e *env, outputs ...file) (*prepared, error) {
 	held := 0 // mbufs infinite_rx keeps, over all ports
 	taps := 0 // net_tap ports without iface=, named dtap0, dtap1, ...
 	tuns := 0
+	xdps := 0 // net_af_xdp ports
 	var ifaces []string
 	var notes []string // printed once every check passed
 	for _, v := range c.vdevs {
@@ -135,6 +136,11 @@ func (c *common) checkInputs(e *env, outputs ...file) (*prepared, error) {
 			}
 			ifaces = append(ifaces, iface)
 		case drv == "net_af_packet" || drv == "eth_af_packet" || drv == "net_af_xdp":
+			if drv == "net_af_xdp" {
+				if xdps++; xdps > 1 {
+					return nil, usagef("--vdev %s: a second net_af_xdp port: net_af_xdp makes its port's mempool the AF_XDP UMEM, which only one socket may own, and zcnic gives all ports one pool (this DPDK's af_xdp has no shared_umem); run one net_af_xdp port per zcnic process", v)
+				}
+			}
 			iface := kvArg(args, "iface")
 			if iface == "" {
 				break
