@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"net"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -46,17 +45,11 @@ func jumboFrames(t *testing.T) [][]byte {
 // what came out.
 func jumboRun(t *testing.T, h func(cfg *Config) Handler) (in, out [][]byte) {
 	t.Helper()
-	dir := t.TempDir()
-	inPath, outPath, empty := filepath.Join(dir, "in.pcap"), filepath.Join(dir, "out.pcap"), filepath.Join(dir, "empty.pcap")
 	in = jumboFrames(t)
-	require.NoError(t, testpkts.WritePcap(inPath, in))
-	require.NoError(t, testpkts.WritePcap(empty, nil))
+	ports, outPath := pcapPair(t, in)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cfg := Config{Ports: []PortConfig{
-		{Device: dev("net_pcap") + ",rx_pcap=" + inPath},
-		{Device: dev("net_pcap") + ",rx_pcap=" + empty + ",tx_pcap=" + outPath},
-	}}
+	cfg := Config{Ports: ports}
 	untilTx(&cfg, uint64(len(in)), cancel)
 	res, err := Run(ctx, cfg, h(&cfg))
 	require.NoError(t, err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -48,21 +47,13 @@ func checkRings(t *testing.T, res Result) (in uint64) {
 // keeps its order.
 func TestPipelinePcap(t *testing.T) {
 	rxl, wl := pipelineLcores(t)
-	dir := t.TempDir()
-	inPath, outPath := filepath.Join(dir, "in.pcap"), filepath.Join(dir, "out.pcap")
 	in, err := testpkts.Mixed()
 	require.NoError(t, err)
-	require.NoError(t, testpkts.WritePcap(inPath, in))
-	empty := filepath.Join(dir, "empty.pcap")
-	require.NoError(t, testpkts.WritePcap(empty, nil))
-
+	ports, outPath := pcapPair(t, in)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	cfg := Config{
-		Ports: []PortConfig{
-			{Device: dev("net_pcap") + ",rx_pcap=" + inPath},
-			{Device: dev("net_pcap") + ",rx_pcap=" + empty + ",tx_pcap=" + outPath},
-		},
+		Ports:  ports,
 		Lcores: []LcoreConfig{{Lcore: rxl, Rx: []Queue{{0, 0}, {1, 0}}, NoTx: true}, {Lcore: wl}},
 		Rings:  []RingConfig{{From: []uint{rxl}, To: wl, Size: 64}, {From: []uint{rxl}, To: wl}},
 	}
@@ -295,25 +286,17 @@ func TestFlowHash(t *testing.T) {
 // dropping what it received, so a pcap replay loses nothing.
 func TestPipelineBackPressure(t *testing.T) {
 	rxl, wl := pipelineLcores(t)
-	dir := t.TempDir()
-	inPath, outPath := filepath.Join(dir, "in.pcap"), filepath.Join(dir, "out.pcap")
 	mixed, err := testpkts.Mixed()
 	require.NoError(t, err)
 	var in [][]byte
 	for len(in) < 20000 {
 		in = append(in, mixed...)
 	}
-	require.NoError(t, testpkts.WritePcap(inPath, in))
-	empty := filepath.Join(dir, "empty.pcap")
-	require.NoError(t, testpkts.WritePcap(empty, nil))
-
+	ports, outPath := pcapPair(t, in)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cfg := Config{
-		Ports: []PortConfig{
-			{Device: dev("net_pcap") + ",rx_pcap=" + inPath},
-			{Device: dev("net_pcap") + ",rx_pcap=" + empty + ",tx_pcap=" + outPath},
-		},
+		Ports:  ports,
 		Lcores: []LcoreConfig{{Lcore: rxl, Rx: []Queue{{0, 0}}, NoTx: true}, {Lcore: wl}},
 		Rings:  []RingConfig{{From: []uint{rxl}, To: wl, Size: 64}},
 	}

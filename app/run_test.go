@@ -50,22 +50,29 @@ func untilTx(cfg *Config, n uint64, cancel context.CancelFunc) {
 	}
 }
 
-func pcapRun(t *testing.T, mode Mode) (in, out [][]byte, res Result) {
+// pcapPair writes in to a pcap and returns two net_pcap ports: port 0
+// replays it once, port 1 receives nothing and writes what it sends to
+// the returned path.
+func pcapPair(t *testing.T, in [][]byte) (ports []PortConfig, outPath string) {
 	t.Helper()
 	dir := t.TempDir()
-	inPath, outPath := filepath.Join(dir, "in.pcap"), filepath.Join(dir, "out.pcap")
-	in, err := testpkts.Mixed()
-	require.NoError(t, err)
+	inPath, outPath, empty := filepath.Join(dir, "in.pcap"), filepath.Join(dir, "out.pcap"), filepath.Join(dir, "empty.pcap")
 	require.NoError(t, testpkts.WritePcap(inPath, in))
-	empty := filepath.Join(dir, "empty.pcap") // port 1 receives nothing
 	require.NoError(t, testpkts.WritePcap(empty, nil))
-
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	cfg := Config{Ports: []PortConfig{
+	return []PortConfig{
 		{Device: dev("net_pcap") + ",rx_pcap=" + inPath},
 		{Device: dev("net_pcap") + ",rx_pcap=" + empty + ",tx_pcap=" + outPath},
-	}}
+	}, outPath
+}
+
+func pcapRun(t *testing.T, mode Mode) (in, out [][]byte, res Result) {
+	t.Helper()
+	in, err := testpkts.Mixed()
+	require.NoError(t, err)
+	ports, outPath := pcapPair(t, in)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cfg := Config{Ports: ports}
 	untilTx(&cfg, uint64(len(in)), cancel)
 	res, err = Forward(ctx, cfg, FwdConfig{Mode: mode, Peers: []int{1, 0}})
 	require.NoError(t, err)

@@ -286,27 +286,38 @@ func TestOver64KiBRefused(t *testing.T) {
 	}
 }
 
-// tapHolder runs an rxonly on tap iface until the test ends, and waits
-// for the interface to exist.
-func tapHolder(t *testing.T, iface string) *exec.Cmd {
+// holder runs an rxonly on vdev until the test ends, and waits up to
+// 15 s for ready; up says whether it came. stderr is the holder's.
+func holder(t *testing.T, vdev string, ready func() bool) (cmd *exec.Cmd, stderr *netnstest.Buffer, up bool) {
 	t.Helper()
-	cmd := exec.Command(zcnicBin, "rxonly", "--vdev", "net_tap0,iface="+iface, "--stats-interval", "0", "--lcores", "0-1")
-	var stderr netnstest.Buffer
-	cmd.Stderr = &stderr
+	cmd = exec.Command(zcnicBin, "rxonly", "--vdev", vdev, "--stats-interval", "0", "--lcores", "0-1")
+	stderr = &netnstest.Buffer{}
+	cmd.Stderr = stderr
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
 		cmd.Process.Signal(os.Interrupt)
 		cmd.Wait()
 	})
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, err := net.InterfaceByName(iface); err == nil && tunFree(iface) != nil {
-			return cmd
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if ready() {
+			return cmd, stderr, true
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("tap %s did not come up; stderr: %s", iface, stderr.String())
-	return nil
+	return cmd, stderr, false
+}
+
+// tapHolder runs an rxonly on tap iface until the test ends, and waits
+// for the interface to exist.
+func tapHolder(t *testing.T, iface string) *exec.Cmd {
+	t.Helper()
+	cmd, stderr, up := holder(t, "net_tap0,iface="+iface, func() bool {
+		_, err := net.InterfaceByName(iface)
+		return err == nil && tunFree(iface) != nil
+	})
+	if !up {
+		t.Fatalf("tap %s did not come up; stderr: %s", iface, stderr.String())
+	}
+	return cmd
 }
 
 // A second process on a tap in use got another queue pair on
@@ -419,20 +430,8 @@ func TestAfXdpInUseIsRefused(t *testing.T) {
 	t.Cleanup(func() { exec.Command("ip", "link", "del", a).Run() })
 	require.NoError(t, exec.Command("ip", "link", "set", a, "up").Run())
 	require.NoError(t, exec.Command("ip", "link", "set", b, "up").Run())
-	holder := exec.Command(zcnicBin, "rxonly", "--vdev", "net_af_xdp0,iface="+a, "--stats-interval", "0", "--lcores", "0-1")
-	var stderr netnstest.Buffer
-	holder.Stderr = &stderr
-	require.NoError(t, holder.Start())
-	t.Cleanup(func() {
-		holder.Process.Signal(os.Interrupt)
-		holder.Wait()
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for xdpFree(a) == nil {
-		if time.Now().After(deadline) {
-			t.Skipf("af_xdp did not attach to %s (stderr: %s)", a, stderr.String())
-		}
-		time.Sleep(100 * time.Millisecond)
+	if _, stderr, up := holder(t, "net_af_xdp0,iface="+a, func() bool { return xdpFree(a) != nil }); !up {
+		t.Skipf("af_xdp did not attach to %s (stderr: %s)", a, stderr.String())
 	}
 	r := zcnic(t, 20*time.Second, "rxonly", "--vdev", "net_af_xdp0,iface="+a, "--duration", "1s")
 	assert.Equal(t, exitFail, r.code, "stderr: %s", r.stderr)
