@@ -3,6 +3,7 @@ package eal
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"slices"
 	"strconv"
@@ -103,6 +104,13 @@ type Config struct {
 
 	// ProgramName is argv[0]; empty means "zcnic".
 	ProgramName string
+
+	// Logger receives DPDK's log, a record a line at slog levels from
+	// DPDK's (error and worse: Error; warning: Warn; notice and info:
+	// Info; debug: Debug). Nil means slog.Default(). Which messages DPDK
+	// writes at all is LogLevel's choice. The lines a driver logs while
+	// refusing a device or a call also come back in the error.
+	Logger *slog.Logger
 }
 
 // ProcType is a DPDK process type (EAL's --proc-type).

@@ -39,7 +39,9 @@ import (
 	"unsafe"
 
 	"github.com/zcnic/zcnic/hugepages"
+	"github.com/zcnic/zcnic/internal/dpdklog"
 	"github.com/zcnic/zcnic/internal/rte"
+	"golang.org/x/sys/unix"
 )
 
 // MaxLcore is the number of lcores DPDK was built for (RTE_MAX_LCORE);
@@ -101,6 +103,9 @@ func Init(cfg Config) error {
 		return err
 	}
 	if err := checkPeers(&cfg); err != nil {
+		return err
+	}
+	if err := dpdklog.Start(cfg.Logger); err != nil {
 		return err
 	}
 	eal.state = stateDone // until it has worked
@@ -186,8 +191,13 @@ func mainThread(args []string, res chan<- error) {
 	}
 	av[len(args)] = nil
 	var errno C.int
+	mark := dpdklog.Mark()
 	if C.zc_eal_init(C.int(len(args)), argv, &errno) < 0 {
-		res <- rte.Errf("rte_eal_init", int(errno), "args: %s; EAL's own log above says more", strings.Join(args, " "))
+		detail := "args: " + strings.Join(args, " ")
+		if said := dpdklog.Said(mark, unix.Gettid()); said != "" {
+			detail = "EAL: " + said + "; " + detail
+		}
+		res <- rte.Errf("rte_eal_init", int(errno), "%s", detail)
 		return
 	}
 	res <- nil

@@ -9,6 +9,7 @@ package port
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_devargs.h>
+#include <rte_build_config.h>
 #include "memif.h"
 #include "afxdp.h"
 
@@ -360,4 +361,7 @@ const (
 func cFreeMem(p unsafe.Pointer) { C.free(p) }
 
 // cHasHugepages reports whether EAL runs on hugepages.
+// pmdPath is where EAL loads the PMD plugins from (RTE_EAL_PMD_PATH).
+const pmdPath = C.RTE_EAL_PMD_PATH
+
 func cHasHugepages() bool { return C.rte_eal_has_hugepages() != 0 }

@@ -97,8 +97,9 @@ func Attach(devargs string) (*Port, error) {
 	if _, r := cPortByName(name); r == 0 {
 		return nil, fmt.Errorf("port: Attach %q: a port named %s exists already", devargs, name)
 	}
-	if r := cProbe(devargs); r != 0 {
-		return nil, rte.Errf("rte_dev_probe", r, "devargs %q: unknown driver or bad arguments; EAL's log says which", devargs)
+	if r, words := said(func() int { return cProbe(devargs) }); r != 0 {
+		return nil, &ProbeError{Device: name, DevArgs: devargs, Said: words,
+			Err: rte.Errf("rte_dev_probe", r, "devargs %q", devargs).(*rte.Error)}
 	}
 	id, r := cPortByName(name)
 	if r != 0 {
@@ -255,8 +256,10 @@ func (p *Port) Configure(cfg Config) error {
 		return bad("no mempool for the rx queues (set Pool)")
 	}
 
-	if r := cConfigure(p.id, cfg.RxQueues, cfg.TxQueues, cfg.RxOffloads, cfg.TxOffloads, cfg.RSSHash); r != 0 {
-		return rte.Errf("rte_eth_dev_configure", r, "%s, %d rx and %d tx queues", p, cfg.RxQueues, cfg.TxQueues)
+	if r, words := said(func() int {
+		return cConfigure(p.id, cfg.RxQueues, cfg.TxQueues, cfg.RxOffloads, cfg.TxOffloads, cfg.RSSHash)
+	}); r != 0 {
+		return saidErr("rte_eth_dev_configure", r, words, "%s, %d rx and %d tx queues", p, cfg.RxQueues, cfg.TxQueues)
 	}
 	rxd, txd := cfg.RxDesc, cfg.TxDesc
 	if rxd == 0 {
@@ -302,13 +305,13 @@ func (p *Port) Configure(cfg Config) error {
 
 	socket := max(in.Socket, 0)
 	for q := 0; q < cfg.RxQueues; q++ {
-		if r := cRxQueueSetup(p.id, q, rxd, socket, p.rxPool(cfg, q)); r != 0 {
-			return rte.Errf("rte_eth_rx_queue_setup", r, "%s queue %d, %d descriptors", p, q, rxd)
+		if r, words := said(func() int { return cRxQueueSetup(p.id, q, rxd, socket, p.rxPool(cfg, q)) }); r != 0 {
+			return saidErr("rte_eth_rx_queue_setup", r, words, "%s queue %d, %d descriptors", p, q, rxd)
 		}
 	}
 	for q := 0; q < cfg.TxQueues; q++ {
-		if r := cTxQueueSetup(p.id, q, txd, socket); r != 0 {
-			return rte.Errf("rte_eth_tx_queue_setup", r, "%s queue %d, %d descriptors", p, q, txd)
+		if r, words := said(func() int { return cTxQueueSetup(p.id, q, txd, socket) }); r != 0 {
+			return saidErr("rte_eth_tx_queue_setup", r, words, "%s queue %d, %d descriptors", p, q, txd)
 		}
 	}
 	if cfg.MTU != 0 {
@@ -430,8 +433,8 @@ func (p *Port) Start() error {
 	if p.started.Load() {
 		return nil
 	}
-	if r := cStart(p.id); r != 0 {
-		return rte.Errf("rte_eth_dev_start", r, "%s", p)
+	if r, words := said(func() int { return cStart(p.id) }); r != 0 {
+		return saidErr("rte_eth_dev_start", r, words, "%s", p)
 	}
 	p.started.Store(true)
 	return nil

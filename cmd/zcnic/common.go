@@ -282,6 +282,7 @@ func (c *common) ealConfig(e *env) (eal.Config, error) {
 		LogLevel:  c.logLevel,
 		NoHuge:    c.noHuge,
 		Telemetry: !c.noTelemetry,
+		Logger:    newLineLogger(e.stderr),
 	}
 	if c.filePrefix != "" {
 		if c.noHuge {

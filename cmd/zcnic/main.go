@@ -19,6 +19,8 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+
+	"github.com/zcnic/zcnic/eal"
 )
 
 // Exit statuses.
@@ -101,6 +103,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // report prints err on one line and maps it to an exit status.
 func report(e *env, cmd string, err error) int {
+	eal.FlushLog() // DPDK's log first, then the one-line reason
 	switch {
 	case err == nil || errors.Is(err, flag.ErrHelp):
 		return exitOK

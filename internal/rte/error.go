@@ -16,6 +16,7 @@ import "C"
 
 import (
 	"fmt"
+	"strings"
 	"syscall"
 )
 
@@ -30,13 +31,24 @@ type Error struct {
 	// Detail is optional context added by zcnic (the port, the device
 	// string, the limit that was exceeded).
 	Detail string
+	// Said is what the driver (or EAL) logged while the call failed, in
+	// its own words, if anything.
+	Said string
 }
 
-// Error returns "call: rte_strerror text", with the detail if any.
+// Error returns "call: rte_strerror text", with the detail and what the
+// driver said, if any.
 func (e *Error) Error() string {
 	msg := e.Call + ": " + Strerror(int(e.Errno))
+	var more []string
 	if e.Detail != "" {
-		msg += " (" + e.Detail + ")"
+		more = append(more, e.Detail)
+	}
+	if e.Said != "" {
+		more = append(more, "the driver said: "+e.Said)
+	}
+	if len(more) > 0 {
+		msg += " (" + strings.Join(more, "; ") + ")"
 	}
 	return msg
 }
