@@ -16,9 +16,11 @@ import (
 // MemoryMB is not: enough for a few mempools on virtual devices.
 const NoHugeDefaultMB = 512
 
-// Config describes how to initialise the EAL. The zero value is usable:
-// every allowed CPU becomes an lcore, the lowest one is the main lcore,
-// hugepages are required, PCI is off and no virtual device is created.
+// Config describes how to initialise the EAL. The zero value is usable
+// and is what the zcnic command does: every allowed CPU becomes an
+// lcore, the lowest one is the main lcore, hugepages are required, PCI
+// is off, no virtual device is created, and runtime state stays in
+// memory (--in-memory), so two copies of a program run side by side.
 //
 // Config only describes; Args renders it to the argv that rte_eal_init
 // takes, validating every field on the way.
@@ -45,14 +47,17 @@ type Config struct {
 	NoHuge bool
 
 	// FilePrefix names this process's runtime files (EAL's
-	// --file-prefix). Two processes running at once need different
-	// prefixes, or InMemory.
+	// --file-prefix). Two processes with SharedFiles running at once
+	// need different prefixes.
 	FilePrefix string
 
-	// InMemory keeps all runtime state in memory, with no shared files
-	// (EAL's --in-memory; with NoHuge, which EAL does not allow it with,
-	// --no-shconf). It rules out secondary processes.
-	InMemory bool
+	// SharedFiles keeps runtime state in shared files (hugepage files,
+	// /var/run/dpdk/FilePrefix/config), which secondary processes and
+	// DPDK's tools attach through. Off (the default), state stays in
+	// memory: EAL's --in-memory, or --no-shconf with NoHuge (EAL refuses
+	// --in-memory with --no-huge). Attachable and a ProcType other than
+	// ProcPrimary imply it.
+	SharedFiles bool
 
 	// SingleFileSegments keeps each memory segment list in one file
 	// (EAL's --single-file-segments) instead of a file per page, so a
@@ -60,8 +65,8 @@ type Config struct {
 	// list. net_memif's zero-copy mode (zero-copy=yes) needs it: it
 	// shares these files with the peer, which then reads and writes
 	// this process's mbufs in place. EAL refuses it together with
-	// --huge-unlink unless InMemory is set, and Args does the same, with
-	// the reason.
+	// --huge-unlink with shared files, and Args does the same, with the
+	// reason.
 	SingleFileSegments bool
 
 	// VDevs are virtual devices to create, as EAL --vdev strings such as
@@ -93,8 +98,8 @@ type Config struct {
 
 	// Attachable makes a primary that DPDK's multi-process tools
 	// (dpdk-dumpcap, dpdk-pdump, dpdk-proc-info) and secondary processes
-	// can attach to: it needs FilePrefix and hugepages, and rules out
-	// InMemory. Init calls rte_pdump_init, so that dpdk-dumpcap can
+	// can attach to: it needs FilePrefix and hugepages, and implies
+	// SharedFiles. Init calls rte_pdump_init, so that dpdk-dumpcap can
 	// capture live traffic, and Cleanup calls rte_pdump_uninit.
 	Attachable bool
 
@@ -236,17 +241,17 @@ func (c *Config) Args() ([]string, error) {
 		args = append(args, "--proc-type", c.ProcType.String())
 	}
 	switch {
-	case c.InMemory && c.NoHuge:
+	case c.InMemory() && c.NoHuge:
 		// EAL refuses --in-memory with --no-huge (which implies legacy
 		// memory); --no-shconf gives the same "no shared files".
 		args = append(args, "--no-shconf")
-	case c.InMemory:
+	case c.InMemory():
 		args = append(args, "--in-memory")
 	}
 
 	if c.SingleFileSegments {
-		if !c.InMemory && slices.ContainsFunc(c.ExtraArgs, isHugeUnlink) {
-			return nil, fieldErr("SingleFileSegments", "set together with --huge-unlink in ExtraArgs, which EAL refuses: a single segment file cannot be unlinked once mapped; drop --huge-unlink, or set InMemory (its memory files have no name to unlink)")
+		if !c.InMemory() && slices.ContainsFunc(c.ExtraArgs, isHugeUnlink) {
+			return nil, fieldErr("SingleFileSegments", "set together with --huge-unlink in ExtraArgs and shared files, which EAL refuses: a single segment file cannot be unlinked once mapped; drop --huge-unlink, or run in memory (its memory files have no name to unlink)")
 		}
 		args = append(args, "--single-file-segments")
 	}
@@ -313,22 +318,23 @@ func CheckFilePrefix(p string) error {
 	return nil
 }
 
+// InMemory reports whether the EAL keeps its runtime state in memory:
+// unless SharedFiles, Attachable or a ProcType other than ProcPrimary
+// asks for shared files.
+func (c *Config) InMemory() bool {
+	return !c.SharedFiles && !c.Attachable && c.ProcType == ProcPrimary
+}
+
 // checkProcess checks ProcType and Attachable against the memory model.
 func (c *Config) checkProcess() error {
 	switch c.ProcType {
 	case ProcPrimary, ProcAuto:
 	case ProcSecondary:
-		if c.InMemory {
-			return fieldErr("ProcType", "a secondary process shares the primary's files: InMemory rules it out")
-		}
 		if c.Attachable {
 			return fieldErr("Attachable", "only a primary can be attached to; this is a secondary")
 		}
 	default:
 		return fieldErr("ProcType", "%d is not ProcPrimary, ProcSecondary or ProcAuto", int(c.ProcType))
-	}
-	if c.ProcType == ProcAuto && c.InMemory {
-		return fieldErr("ProcType", "auto may become a secondary, which InMemory rules out")
 	}
 	if !c.Attachable {
 		return nil
@@ -336,8 +342,6 @@ func (c *Config) checkProcess() error {
 	switch {
 	case c.FilePrefix == "":
 		return fieldErr("Attachable", "needs a FilePrefix (--file-prefix NAME), the name tools attach to")
-	case c.InMemory:
-		return fieldErr("Attachable", "other processes cannot attach to an InMemory primary: leave InMemory off")
 	case c.NoHuge:
 		return fieldErr("Attachable", "other processes attach through shared hugepages: it cannot run with NoHuge (--no-huge); reserve hugepages (zcnic hugepages reserve --size 2M --count 512)")
 	case c.ProcType != ProcPrimary:

@@ -127,8 +127,8 @@ func Init(cfg Config) error {
 		// A primary owns its runtime directory: its shared files if it
 		// has them, else (in memory) at most a telemetry socket, whose
 		// directory is its own when it named its prefix.
-		eal.ownFiles = !cfg.InMemory
-		eal.ownDir = !cfg.InMemory || cfg.FilePrefix != ""
+		eal.ownFiles = !cfg.InMemory()
+		eal.ownDir = !cfg.InMemory() || cfg.FilePrefix != ""
 	}
 	eal.main = uint(C.rte_get_main_lcore())
 	for id := C.rte_get_next_lcore(^C.uint(0), 0, 0); id < C.RTE_MAX_LCORE; id = C.rte_get_next_lcore(id, 0, 0) {
@@ -164,7 +164,7 @@ func Init(cfg Config) error {
 // secondary needs a running primary.
 func checkPeers(cfg *Config) error {
 	switch {
-	case cfg.ProcType == ProcPrimary && !cfg.InMemory:
+	case cfg.ProcType == ProcPrimary && !cfg.InMemory():
 		return claimPrefix(cfg.FilePrefix)
 	case cfg.ProcType == ProcSecondary:
 		pid, err := PrimaryPID(cfg.FilePrefix)

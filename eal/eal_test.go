@@ -180,7 +180,7 @@ func runChild(scenario string) int {
 		fmt.Printf("FAIL: "+format+"\n", args...)
 		return 1
 	}
-	cfg := eal.Config{InMemory: true, NoHuge: true, LogLevel: "error"}
+	cfg := eal.Config{NoHuge: true, LogLevel: "error"}
 	switch scenario {
 	case "unknown-driver":
 		cfg.VDevs = []string{"net_bogus0"}

@@ -21,7 +21,7 @@ func ExampleConfig_Args() {
 	_, err = cfg.Args()
 	fmt.Println(err)
 	// Output:
-	// [zcnic -l 0 --main-lcore 0 -m 512 --no-huge --file-prefix demo --vdev net_ring0 --vdev net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap --no-pci --no-telemetry] <nil>
+	// [zcnic -l 0 --main-lcore 0 -m 512 --no-huge --file-prefix demo --no-shconf --vdev net_ring0 --vdev net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap --no-pci --no-telemetry] <nil>
 	// eal: Config.VDevs: "net_pcap0,rx_pcap": argument "rx_pcap" is not key=value
 }
 

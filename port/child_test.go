@@ -102,9 +102,9 @@ func echoClient(role string) (err error) {
 	}
 	if os.Getenv(childInMemEnv) == "1" || zc {
 		// In memory: memfd files, nothing in /dev/hugepages to unlink.
-		cfg.InMemory = true
+		cfg.SharedFiles = false
 	} else {
-		cfg.InMemory = false
+		cfg.SharedFiles = true
 		cfg.FilePrefix = prefix
 		if !cfg.NoHuge {
 			// Unlink hugepage files once mapped: none is left behind,

@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 	// memif needs shared files between processes; a unique prefix keeps
 	// this binary's apart from any other.
 	cfg := ealtest.Config("net_null0", "net_null1")
-	cfg.InMemory = false
+	cfg.SharedFiles = true
 	cfg.FilePrefix = fmt.Sprintf("zcnic-port-test-%d", os.Getpid())
 	if !cfg.NoHuge {
 		// Hugepage files go as soon as they are mapped: nothing is left

@@ -276,7 +276,6 @@ func (c *common) ealConfig(e *env) (eal.Config, error) {
 	}
 	cfg := eal.Config{
 		Lcores:    lcores,
-		InMemory:  true,
 		VDevs:     vdevs,
 		PCIAllow:  c.pcis,
 		LogLevel:  c.logLevel,
@@ -288,7 +287,7 @@ func (c *common) ealConfig(e *env) (eal.Config, error) {
 		if c.noHuge {
 			return cfg, usagef("--file-prefix %s needs hugepages (tools attach through them): leave out --no-huge, and reserve them with zcnic hugepages reserve --size 2M --count 512", c.filePrefix)
 		}
-		cfg.FilePrefix, cfg.InMemory, cfg.Attachable = c.filePrefix, false, true
+		cfg.FilePrefix, cfg.Attachable = c.filePrefix, true
 	} else if cfg.Telemetry {
 		cfg.FilePrefix = telemetryPrefix()
 	}

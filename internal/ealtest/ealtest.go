@@ -19,7 +19,6 @@ import (
 // NoHuge when hugepages are not ready (or ZCNIC_NO_HUGE=1).
 func Config(vdevs ...string) eal.Config {
 	cfg := eal.Config{
-		InMemory:    true,
 		VDevs:       vdevs,
 		LogLevel:    "warning",
 		ProgramName: "zcnic-test",
