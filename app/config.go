@@ -98,6 +98,16 @@ type Config struct {
 	// drivers that count no bytes, such as net_null. It costs a read of
 	// every packet's length on rx and on tx.
 	CountBytes bool
+	// StopWhenIdle, if not 0, ends the run at the end of its input: once
+	// no rx queue has received a packet for this long. A run whose every
+	// polled port reads a finite input (a net_pcap port replaying its
+	// rx_pcap files once, without infinite_rx, or a tx-only net_pcap
+	// port) ends as soon as every record of those files has been
+	// received, without waiting: the runner counts the files' records
+	// before it starts. The wait remains the bound if a record never
+	// arrives (the driver refused a frame). Result.Idle says the run
+	// ended so. 0 runs until the context is done.
+	StopWhenIdle time.Duration
 	// StatsInterval, with OnStats, reports progress while running.
 	StatsInterval time.Duration
 	// OnStats is called every StatsInterval with a snapshot.
@@ -166,6 +176,9 @@ func (c *Config) normalize() error {
 	}
 	if c.PoolSize < 0 {
 		return cfgErr("PoolSize %d is negative", c.PoolSize)
+	}
+	if c.StopWhenIdle < 0 {
+		return cfgErr("StopWhenIdle %v is negative", c.StopWhenIdle)
 	}
 	if len(c.Ports) > maxTx {
 		return cfgErr("%d ports: an lcore can send to at most %d", len(c.Ports), maxTx)

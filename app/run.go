@@ -23,6 +23,9 @@ type Result struct {
 	// kept by a handler and never freed, or held by a driver. It
 	// should be 0.
 	Leaked int
+	// Idle says the run ended at the end of its input
+	// (Config.StopWhenIdle), not because its context was done.
+	Idle bool
 }
 
 // runner is one Run's state.
@@ -286,11 +289,18 @@ func (r *runner) run(ctx context.Context, h Handler) (Result, error) {
 		errs = append(errs, launchErr)
 		stop.Store(true)
 	}
+	idle, idleTick := r.newIdleWatch()
+	var ended bool
 	for finished := 0; finished < launched; {
 		select {
 		case <-ctx.Done():
 			stop.Store(true)
 			ctx = context.Background() // stop once; then wait for the loops
+		case <-idleTick:
+			if !ended && idle.ended(r.rxPackets()) {
+				ended = true
+				stop.Store(true)
+			}
 		case <-tick:
 			r.cfg.OnStats(r.snapshot())
 		case d := <-results:
@@ -308,6 +318,10 @@ func (r *runner) run(ctx context.Context, h Handler) (Result, error) {
 		errs = append(errs, err)
 	}
 	res.Leaked = r.leaked
+	res.Idle = ended
+	if idle != nil {
+		idle.stop()
+	}
 	if res.Leaked > 0 {
 		errs = append(errs, leakError(res.Leaked, res.Snapshot))
 	}

@@ -36,6 +36,7 @@ type common struct {
 	vector        int  // packets a loop gathers per source a turn; 0: the default
 	countBytes    bool // count bytes per packet in the loop
 	duration      time.Duration
+	idle          time.Duration // stop once the inputs have ended (app.Config.StopWhenIdle)
 	statsInterval time.Duration
 	json          bool
 	noHuge        bool
@@ -106,6 +107,7 @@ func newFlags(e *env, name, usage, summary string, c *common, runs bool) *flag.F
 	fs.IntVar(&c.vector, "vector", 0, fmt.Sprintf("most packets a loop gathers from one rx queue in a turn, in bursts of --burst, for one handler call (--burst to 1024; 0: %d, or --burst if larger)", app.DefaultVector))
 	fs.BoolVar(&c.countBytes, "count-bytes", false, "count bytes per packet in the loop, for drivers whose own counters have no bytes (net_null); costs a read of every packet's length")
 	fs.DurationVar(&c.duration, "duration", 0, "stop after this long, like 10s (default: until Ctrl-C)")
+	fs.DurationVar(&c.idle, "idle", 0, "stop at the end of the input: once no port has received for this long, like 1s; a replay of rx_pcap files (no infinite_rx) stops at its last record without waiting (default: off)")
 	fs.DurationVar(&c.statsInterval, "stats-interval", time.Second, "print a stats line this often (0: none)")
 	fs.StringVar(&c.statsFormat, "stats-format", "text", "format of the live stats lines on stderr: text, or json (one JSON object a line, for scripts)")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at `ADDR` (HOST:PORT; a bare :PORT binds to 127.0.0.1); off when empty")
@@ -161,8 +163,8 @@ func (c *common) devices() ([]string, error) {
 	if c.vector != 0 && (c.vector < c.burst || c.vector > 1024) {
 		return nil, usagef("--vector %d: must be from --burst (%d) to 1024", c.vector, c.burst)
 	}
-	if c.duration < 0 || c.statsInterval < 0 {
-		return nil, usagef("--duration and --stats-interval may not be negative")
+	if c.duration < 0 || c.statsInterval < 0 || c.idle < 0 {
+		return nil, usagef("--duration, --idle and --stats-interval may not be negative")
 	}
 	if c.statsInterval > 0 && c.statsInterval < minStatsInterval {
 		return nil, usagef("--stats-interval %v: must be 0 (no stats lines) or at least %v", c.statsInterval, minStatsInterval)
@@ -418,7 +420,7 @@ func signalContext() (context.Context, context.CancelFunc) {
 
 // appConfig is the runner config for the named ports.
 func (c *common) appConfig(devices []string) app.Config {
-	cfg := app.Config{Burst: c.burst, Vector: c.vector, CountBytes: c.countBytes, Name: "zc" + c.cmd, PoolSize: c.poolSize, PoolCache: c.poolCache}
+	cfg := app.Config{Burst: c.burst, Vector: c.vector, CountBytes: c.countBytes, Name: "zc" + c.cmd, PoolSize: c.poolSize, PoolCache: c.poolCache, StopWhenIdle: c.idle}
 	for _, d := range devices {
 		cfg.Ports = append(cfg.Ports, app.PortConfig{Device: d, RxDesc: c.rxd, TxDesc: c.txd})
 	}

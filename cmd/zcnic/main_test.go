@@ -288,6 +288,27 @@ func TestFwdPcapReplay(t *testing.T) {
 	assert.Regexp(t, regexp.MustCompile(`(?m)^\[\s+0\.\ds\] p0 rx/tx \d+\.\d{3}/\d+\.\d{3} Mpps \d+\.\d\d/\d+\.\d\d Gbit/s \| p1 .* \| dropped \+\d+ \(\d+\)$`), r.stderr, "live stats lines")
 }
 
+// --idle ends a finite replay at its last record (without it, zcnic fwd
+// ran until Ctrl-C): exit 0, every packet in the output, checked by
+// gopacket through testpkts.
+func TestFwdIdleStopsAtEndOfInput(t *testing.T) {
+	in, err := testpkts.Mixed()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	path, out := filepath.Join(dir, "in.pcap"), filepath.Join(dir, "out.pcap")
+	require.NoError(t, testpkts.WritePcap(path, in))
+	r := zcnic(t, 20*time.Second, "fwd", "--mode", "io", "--idle", "10s", "--json",
+		"--vdev", "net_pcap0,rx_pcap="+path, "--vdev", "net_pcap1,tx_pcap="+out)
+	s := runJSON(t, r)
+	checkSums(t, s)
+	assert.Less(t, r.took, 8*time.Second, "stopped at the last record, not after --idle")
+	assert.Equal(t, uint64(len(in)), s.Ports[1].TxPackets)
+	got, err := testpkts.ReadPcap(out)
+	require.NoError(t, err)
+	assert.Equal(t, in, got)
+	assert.Equal(t, 2, zcnic(t, 10*time.Second, "fwd", "--idle", "-1s", "--vdev", "net_null0").code)
+}
+
 func TestSIGINTUnderTraffic(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

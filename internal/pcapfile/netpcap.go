@@ -21,6 +21,9 @@ type NetPcapArgs struct {
 	// InfiniteRx is infinite_rx=N with N > 0: each rx queue loads its
 	// whole file into mbufs at setup and replays it forever.
 	InfiniteRx bool
+	// RxIface says the device receives from an interface (rx_iface,
+	// rx_iface_in or iface), not from files.
+	RxIface bool
 }
 
 // ParseNetPcapArgs reads the arguments after a net_pcap device's name
@@ -34,6 +37,8 @@ func ParseNetPcapArgs(args string) NetPcapArgs {
 			a.RxPcap = append(a.RxPcap, v)
 		case "tx_pcap":
 			a.TxPcap = append(a.TxPcap, v)
+		case "rx_iface", "rx_iface_in", "iface":
+			a.RxIface = true
 		case "infinite_rx":
 			n, _ := strconv.Atoi(v) // the driver uses atoi
 			a.InfiniteRx = n > 0
