@@ -122,19 +122,22 @@ func (c *Ctx) SendAll(n, p int) {
 // forward a burst while dropping a few.
 func (c *Ctx) SendRest(p int) { c.cur.s.setAll(c.sendVerdict(p)) }
 
-// Drop frees packet i, counted under reason.
+// Drop frees packet i, counted under reason (a built-in one, or one
+// from NewDropReason). A value that is no reason (negative, or from
+// NumDropReasons on) counts as DropUnhandled: the packet got no valid
+// verdict.
 func (c *Ctx) Drop(i int, reason DropReason) {
 	if reason < 0 || reason >= NumDropReasons {
-		reason = DropFiltered
+		reason = DropUnhandled
 	}
 	c.v[i] = dropVerdict(reason)
 }
 
-// DropAll frees every packet of the burst, counted under reason,
-// replacing their verdicts.
+// DropAll frees every packet of the burst, counted under reason (as
+// Drop), replacing their verdicts.
 func (c *Ctx) DropAll(reason DropReason) {
 	if reason < 0 || reason >= NumDropReasons {
-		reason = DropFiltered
+		reason = DropUnhandled
 	}
 	clear(c.v)
 	c.cur.s.setAll(dropVerdict(reason))

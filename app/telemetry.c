@@ -9,10 +9,13 @@
 
 #include "telemetry.h"
 
-static const char *const reason_names[ZC_NREASONS] = {
+static const char *const builtin_names[ZC_DROP_USER] = {
 	"unhandled", "tx_full", "filtered", "malformed", "ttl", "no_route",
-	"user0", "user1", "user2", "user3",
 };
+
+/* The names of the handlers' own reasons (app.NewDropReason); "" for
+ * one not named. Guarded by reg.mu. */
+static char user_names[ZC_NREASONS - ZC_DROP_USER][ZC_TEL_NAME];
 
 static struct {
 	pthread_mutex_t mu;
@@ -202,15 +205,32 @@ static int cmd_drops(const char *cmd __rte_unused, const char *params __rte_unus
 		for (int i = 0; i < ZC_NREASONS; i++)
 			sum[i] += ld(&reg.c[l]->drops[i]);
 	pthread_mutex_unlock(&reg.mu);
-	for (int i = 0; i < ZC_NREASONS; i++)
-		rte_tel_data_add_dict_u64(d, reason_names[i], sum[i]);
+	pthread_mutex_lock(&reg.mu);
+	for (int i = 0; i < ZC_NREASONS; i++) {
+		const char *name = i < ZC_DROP_USER ? builtin_names[i] : user_names[i - ZC_DROP_USER];
+		if (name[0] != '\0')
+			rte_tel_data_add_dict_u64(d, name, sum[i]);
+	}
+	pthread_mutex_unlock(&reg.mu);
 	return 0;
 }
 
-/* zc_tel_reason names drop reason i as /zcnic/drops does. */
+/* zc_tel_reason names drop reason i as /zcnic/drops does: NULL for one
+ * out of range, "" for a handler's reason not named. */
 const char *zc_tel_reason(int i)
 {
-	return i >= 0 && i < ZC_NREASONS ? reason_names[i] : NULL;
+	if (i < 0 || i >= ZC_NREASONS)
+		return NULL;
+	return i < ZC_DROP_USER ? builtin_names[i] : user_names[i - ZC_DROP_USER];
+}
+
+void zc_tel_name_reason(int i, const char *name)
+{
+	if (i < ZC_DROP_USER || i >= ZC_NREASONS)
+		return;
+	pthread_mutex_lock(&reg.mu);
+	snprintf(user_names[i - ZC_DROP_USER], ZC_TEL_NAME, "%s", name);
+	pthread_mutex_unlock(&reg.mu);
 }
 
 /* Commands are registered before rte_eal_init, as DPDK asks, by a

@@ -41,4 +41,7 @@ void zc_tel_clear(uint64_t token);
 /* zc_tel_reason names drop reason i as /zcnic/drops does, or NULL. */
 const char *zc_tel_reason(int i);
 
+/* zc_tel_name_reason names the handler's reason i (from ZC_DROP_USER). */
+void zc_tel_name_reason(int i, const char *name);
+
 #endif

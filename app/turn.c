@@ -91,7 +91,7 @@ static inline void apply_one(struct zc_turn *t, struct zc_portc *p, struct rte_m
 		drop(t, p, m, ZC_DROP_UNHANDLED);
 	} else {
 		int r = -x - 1;
-		drop(t, p, m, r < ZC_NREASONS ? r : ZC_DROP_FILTERED);
+		drop(t, p, m, r < ZC_NREASONS ? r : ZC_DROP_UNHANDLED);
 	}
 }
 

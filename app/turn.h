@@ -41,7 +41,8 @@ enum {
  *   1..ZC_MAX_TX        send on port index v-1;
  *   ZC_V_RING + r       hand to ring r;
  *   ZC_V_KEEP           the handler keeps the packet;
- *   negative            drop, counted under reason -v-1.
+ *   negative            drop, counted under reason -v-1 (past the
+ *                       last reason: ZC_DROP_UNHANDLED).
  */
 enum {
 	ZC_V_NONE = 0,
@@ -58,7 +59,7 @@ enum zc_drop_reason {
 	ZC_DROP_TTL,       /* TTL or hop limit ran out */
 	ZC_DROP_NOROUTE,   /* no output for it */
 	ZC_DROP_USER,      /* the first of the handler's own reasons */
-	ZC_NREASONS = ZC_DROP_USER + 4,
+	ZC_NREASONS = ZC_DROP_USER + 16,
 };
 
 /* One port's counters, kept by one loop. Bytes only with count_bytes. */

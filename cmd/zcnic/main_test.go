@@ -507,6 +507,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	} {
 		assert.Contains(t, body, name)
 	}
+	assert.NotContains(t, body, `reason="user`, "no series for reasons no handler named")
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 	require.NoError(t, cmd.Wait())
 	checkSums(t, runJSON(t, result{stdout: stdout.String()}))

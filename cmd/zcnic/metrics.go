@@ -177,7 +177,11 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		counter(mLcoreEmpty, lc.EmptyPolls, id)
 		counter(mLcoreInjected, lc.Injected, id)
 		for r, v := range lc.Drops {
-			counter(mLcoreDrops, v, id, app.DropReason(r).String())
+			// The built-in and named reasons always; others only once
+			// something was dropped for them: no empty series.
+			if reason := app.DropReason(r); reason.Named() || v > 0 {
+				counter(mLcoreDrops, v, id, reason.String())
+			}
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(mPoolSize, prometheus.GaugeValue, float64(s.PoolSize))
