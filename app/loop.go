@@ -34,6 +34,12 @@ type pipeRing struct {
 // in flight, and tells the rings it fills that it is done.
 func (c *Ctx) loop(stop *atomic.Bool, h Handler) error {
 	defer c.doneProducing()
+	defer func() {
+		if v := recover(); v != nil {
+			c.settle()
+			panic(v) // on to eal's recover, which makes it a PanicError
+		}
+	}()
 	for !stop.Load() {
 		if c.source != nil {
 			c.source(c)
@@ -145,6 +151,22 @@ func (c *Ctx) flush() {
 		runTurn(c.turn)
 	}
 	dropPending(c.turn)
+}
+
+// settle is the end of a loop whose handler panicked: the burst in hand
+// loses the verdicts it was given (they may be half done) and, with
+// every packet of the turn left without one, is dropped as
+// DropUnhandled; what was queued is flushed as at any stop; and the
+// counters are published, so that the Result adds up, that burst
+// included.
+func (c *Ctx) settle() {
+	if c.cur != &noSource {
+		clear(c.cur.v)
+		c.cur.s.setAll(0)
+	}
+	c.cur, c.v = &noSource, nil
+	c.flush()
+	c.publish()
 }
 
 // release frees every mbuf the loop still holds, uncounted (a loop that

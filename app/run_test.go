@@ -199,6 +199,12 @@ func TestHandlerPanicIsAnError(t *testing.T) {
 	require.True(t, errors.As(err, &pe), "got %v", err)
 	assert.Equal(t, "handler bug", pe.Value)
 	assert.Zero(t, res.Leaked, "the burst in hand was freed")
+	// The burst it panicked on is counted (the Result missed it): received,
+	// and dropped as unhandled.
+	require.Len(t, res.Ports, 1)
+	assert.Positive(t, res.Ports[0].RxPackets)
+	checkBalanced(t, res)
+	assert.Equal(t, res.Ports[0].RxPackets, res.Drops()[DropUnhandled])
 }
 
 func TestKeptAndNeverFreedIsReported(t *testing.T) {
@@ -237,13 +243,20 @@ func TestBadConfig(t *testing.T) {
 		{"queue polled twice", Config{Ports: []PortConfig{{Device: "net_null0"}}, Lcores: []LcoreConfig{{Lcore: 0, Rx: []Queue{{}}}, {Lcore: 1, Rx: []Queue{{}}}}}, "one poller"},
 		{"burst too big", Config{Ports: []PortConfig{{Device: "net_null0"}}, Burst: 100000}, "Burst"},
 		{"lcore not enabled", Config{Ports: []PortConfig{{Device: dev("net_null")}}, Lcores: []LcoreConfig{{Lcore: 77, Rx: []Queue{{}}}}}, "not enabled"},
-		{"bad device", Config{Ports: []PortConfig{{Device: "net_bogus0"}}}, "rte_dev_probe"},
+		{"bad device", Config{Ports: []PortConfig{{Device: "net_bogus0"}}}, "no driver of that name"},
 		{"bad devargs", Config{Ports: []PortConfig{{Device: "net_pcap0,rx_pcap"}}}, "not key=value"},
+		{"data room below the headroom", Config{Ports: []PortConfig{{Device: "net_null0"}}, DataRoom: 100}, "DataRoom 100"},
+		{"negative idle", Config{Ports: []PortConfig{{Device: "net_null0"}}, StopWhenIdle: -1}, "StopWhenIdle"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Run(context.Background(), tc.cfg, h)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.msg)
+			if tc.name != "bad device" {
+				// ErrConfig wraps every configuration error (DataRoom's
+				// came from mbuf.NewPool, unwrapped).
+				assert.ErrorIs(t, err, ErrConfig)
+			}
 		})
 	}
 	_, err := ParseMode("warp")
