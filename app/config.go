@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/zcnic/zcnic/eal"
@@ -189,9 +190,19 @@ func (c *Config) normalize() error {
 	if c.DataRoom == 0 {
 		c.DataRoom = mbuf.DefaultDataRoom
 	}
+	if c.DataRoom <= mbuf.Headroom || c.DataRoom > 0xffff {
+		return cfgErr("DataRoom %d: must be more than the headroom (%d) and at most 65535 (0 for %d)", c.DataRoom, mbuf.Headroom, mbuf.DefaultDataRoom)
+	}
 	for i, p := range c.Ports {
 		if p.Device == "" {
 			return cfgErr("Ports[%d]: empty Device", i)
+		}
+		// Devargs of a virtual device to hot-plug ("net_pcap0,rx_pcap=..."),
+		// not a PCI address ("0000:03:00.0,...").
+		if name, _, args := strings.Cut(p.Device, ","); args && !strings.Contains(name, ":") {
+			if err := eal.ValidateVDev(p.Device); err != nil {
+				return cfgErr("Ports[%d]: %v", i, err)
+			}
 		}
 	}
 	if err := c.checkRings(); err != nil {
