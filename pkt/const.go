@@ -36,7 +36,7 @@ const (
 	UDPLen       = 8  // UDP header
 	TCPMinLen    = 20 // TCP header without options
 	ICMPLen      = 8  // ICMPv4 and ICMPv6 header (type, code, checksum, 4 bytes)
-	maxVLANs     = 2  // tags Parse walks through
+	MaxVLANs     = 2  // VLAN tags Parse walks through (Parsed.VLANID)
 	ipv6FragLen  = 8  // IPv6 fragment extension header
 	ipv6ExtMin   = 8  // smallest IPv6 extension header
 	udpCsumOff   = 6  // checksum offset in the UDP header

@@ -1,6 +1,10 @@
 package pkt
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"fmt"
+	"net"
+)
 
 // Ethernet is a view of an Ethernet II header at the start of a frame. Its
 // methods read and write the frame in place. A value made by NewEthernet is
@@ -27,6 +31,26 @@ func (e Ethernet) SetDst(a [6]byte) { copy(e[0:6], a[:]) }
 
 // SetSrc sets the source MAC address.
 func (e Ethernet) SetSrc(a [6]byte) { copy(e[6:12], a[:]) }
+
+// MAC returns a, a MAC address as net.ParseMAC and port.Info.MAC give
+// it, as the [6]byte SetDst and SetSrc take. Convert once, outside the
+// packet loop. It fails unless a is 6 bytes (EUI-48).
+func MAC(a net.HardwareAddr) ([6]byte, error) {
+	if len(a) != 6 {
+		return [6]byte{}, fmt.Errorf("pkt: MAC %v: %d bytes, not 6", a, len(a))
+	}
+	return [6]byte(a), nil
+}
+
+// ParseMAC parses "aa:bb:cc:dd:ee:ff" (or any form net.ParseMAC takes
+// for a 6-byte address) into the [6]byte SetDst and SetSrc take.
+func ParseMAC(s string) ([6]byte, error) {
+	a, err := net.ParseMAC(s)
+	if err != nil {
+		return [6]byte{}, fmt.Errorf("pkt: %w", err)
+	}
+	return MAC(a)
+}
 
 // EtherType returns the EtherType field (the TPID if the frame is tagged).
 func (e Ethernet) EtherType() uint16 { return binary.BigEndian.Uint16(e[12:14]) }

@@ -63,7 +63,7 @@ type Parsed struct {
 	// at most 2.
 	VLANs int
 	// VLANID holds the 12-bit VLAN identifiers, outermost first.
-	VLANID [maxVLANs]uint16
+	VLANID [MaxVLANs]uint16
 	// EtherType is the EtherType of the network layer, after VLAN tags. It is
 	// EtherTypeVLAN or EtherTypeQinQ if a third tag follows two tags; such a
 	// packet has L3Proto L3Other.
@@ -160,7 +160,7 @@ func parse(b []byte, n int, p *Parsed) error {
 	}
 	et := binary.BigEndian.Uint16(b[12:14])
 	off := EthernetLen
-	for n := 0; n < maxVLANs && (et == EtherTypeVLAN || et == EtherTypeQinQ); n++ {
+	for n := 0; n < MaxVLANs && (et == EtherTypeVLAN || et == EtherTypeQinQ); n++ {
 		if len(b) < off+VLANLen {
 			*p = Parsed{}
 			return p.fail(FlagTruncated)

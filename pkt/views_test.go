@@ -430,3 +430,23 @@ func TestOptionWalkStopsSafely(t *testing.T) {
 	_, ok = pkt.TCP(tcp).Option(pkt.TCPOptionMSS)
 	assert.False(t, ok, "length below 2")
 }
+
+// MAC and ParseMAC give SetDst what net.ParseMAC and port.Info.MAC give.
+func TestMACFromHardwareAddr(t *testing.T) {
+	hw, err := net.ParseMAC("02:00:00:00:00:2a")
+	require.NoError(t, err)
+	a, err := pkt.MAC(hw)
+	require.NoError(t, err)
+	b, err := pkt.ParseMAC("02:00:00:00:00:2a")
+	require.NoError(t, err)
+	assert.Equal(t, a, b)
+	e := pkt.Ethernet(make([]byte, pkt.EthernetLen))
+	e.SetDst(a)
+	assert.Equal(t, []byte(hw), []byte(e[:6]))
+	_, err = pkt.MAC(net.HardwareAddr{1, 2, 3})
+	assert.Error(t, err)
+	_, err = pkt.ParseMAC("00:00:5e:00:53:01:02:03") // EUI-64
+	assert.Error(t, err)
+	_, err = pkt.ParseMAC("nonsense")
+	assert.Error(t, err)
+}
