@@ -55,27 +55,35 @@ type capturer struct {
 	stopped bool
 	err     error
 	cancel  context.CancelFunc
+	done    *mbuf.Burst // the packets of a burst written, freed at once
 }
 
-// handle writes every packet of the burst to the file, then drops it
-// (counted as DropFiltered: consumed by the capture). A packet whose
-// mbuf chain is broken is not written and counted as DropMalformed.
+func newCapturer(count uint64, cancel context.CancelFunc) (*capturer, error) {
+	b, err := mbuf.NewBurst(mbuf.MaxBurst)
+	if err != nil {
+		return nil, fmt.Errorf("app: capture: %w", err)
+	}
+	return &capturer{count: count, cancel: cancel, done: b}, nil
+}
+
+func (cp *capturer) close() { cp.done.Close() }
+
+// handle writes every packet of the burst to the file. A packet written
+// is the capture's: counted as kept (not as a drop) and freed, with the
+// burst's others, in one call. A packet whose mbuf chain is broken is
+// not written and counted as DropMalformed; one received once the
+// capture has stopped (Count reached, or a write failed), as
+// DropFiltered.
 func (cp *capturer) handle(c *Ctx, pkts []*mbuf.Mbuf) {
 	cp.mu.Lock()
 	ts := time.Now() // one timestamp for the burst: it arrived at once
-	broken := false
+	c.DropAll(DropFiltered)
 	for i, m := range pkts {
 		if cp.stopped {
-			continue
+			break
 		}
 		err := cp.w.WriteMbuf(ts, m)
 		if err == ErrShortChain {
-			if !broken {
-				broken = true
-				for j := range pkts {
-					c.Drop(j, DropFiltered)
-				}
-			}
 			c.Drop(i, DropMalformed)
 			continue
 		}
@@ -84,14 +92,14 @@ func (cp *capturer) handle(c *Ctx, pkts []*mbuf.Mbuf) {
 			cp.cancel()
 			continue
 		}
+		c.Keep(i)
+		cp.done.Push(m)
 		if cp.count > 0 && cp.w.Packets() >= cp.count {
 			cp.stopped = true
 			cp.cancel()
 		}
 	}
-	if !broken {
-		c.DropAll(DropFiltered)
-	}
+	cp.done.Free()
 	cp.mu.Unlock()
 }
 
@@ -138,7 +146,13 @@ func Capture(ctx context.Context, cfg Config, cc CaptureConfig) (CaptureResult, 
 	// at once, and what is captured is flushed at least every
 	// FlushInterval, so the file is readable while the capture runs and
 	// after the process is killed.
-	cp := &capturer{count: cc.Count}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cp, err := newCapturer(cc.Count, cancel)
+	if err != nil {
+		return CaptureResult{}, err
+	}
+	defer cp.close()
 	var file *os.File
 	open := func() error {
 		out := cc.Writer
@@ -175,9 +189,6 @@ func Capture(ctx context.Context, cfg Config, cc CaptureConfig) (CaptureResult, 
 		return nil
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	cp.cancel = cancel
 	if cc.Duration > 0 {
 		cfg.OnReady = startTimer(cfg.OnReady, cc.Duration, cancel)
 	}

@@ -70,6 +70,11 @@ func TestCaptureByteExact(t *testing.T) {
 	require.NoError(t, ctx.Err(), "Count ended the capture")
 	assert.Equal(t, uint64(len(in)), res.Captured)
 	checkBalanced(t, res.Result)
+	// Captured packets are the capture's (kept), not drops: they used
+	// to be counted as dropped{reason="filtered"}.
+	assert.Equal(t, uint64(len(in)), res.Ports[0].Kept)
+	assert.Zero(t, res.Ports[0].Dropped)
+	assert.Zero(t, res.Drops()[DropFiltered])
 
 	got, err := testpkts.ReadPcap(out)
 	require.NoError(t, err)
@@ -171,7 +176,7 @@ func TestCaptureBadConfig(t *testing.T) {
 		{"port out of range", Config{Ports: ports}, CaptureConfig{Path: filepath.Join(dir, "a.pcap"), Ports: []int{1}}, "capture port 1: there are 1 ports"},
 		{"bad snaplen", Config{Ports: ports}, CaptureConfig{Path: filepath.Join(dir, "b.pcap"), Snaplen: -1}, "snaplen -1"},
 		{"unwritable", Config{Ports: []PortConfig{{Device: dev("net_null")}}}, CaptureConfig{Path: filepath.Join(dir, "no/such/dir.pcap")}, "no such file"},
-		{"bad device", Config{Ports: []PortConfig{{Device: "net_bogus7"}}}, CaptureConfig{Path: filepath.Join(dir, "c.pcap")}, "rte_dev_probe"},
+		{"bad device", Config{Ports: []PortConfig{{Device: "net_bogus7"}}}, CaptureConfig{Path: filepath.Join(dir, "c.pcap")}, "no driver of that name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Capture(context.Background(), tc.cfg, tc.cc)
@@ -257,7 +262,10 @@ func TestCaptureAllocatesNothing(t *testing.T) {
 	cfg.defaultLcores()
 	w, err := NewPcapWriter(discard{}, 0)
 	require.NoError(t, err)
-	cp := &capturer{w: w, cancel: func() {}}
+	cp, err := newCapturer(0, func() {})
+	require.NoError(t, err)
+	defer cp.close()
+	cp.w = w
 	r := &runner{cfg: cfg}
 	require.NoError(t, r.setup())
 	c := r.ctxs[0]

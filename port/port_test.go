@@ -160,7 +160,7 @@ func TestBadInput(t *testing.T) {
 	_, err = port.Attach("net_pcap0,rx_pcap")
 	assert.ErrorContains(t, err, "not key=value")
 	_, err = port.Attach("net_pcap0,rx_pcap=/nonexistent/in.pcap")
-	assert.ErrorContains(t, err, "rte_dev_probe")
+	assert.ErrorContains(t, err, "net_pcap0: Couldn't open /nonexistent/in.pcap: No such file or directory")
 	_, err = port.Open("net_nope0")
 	assert.ErrorContains(t, err, "no port named")
 	_, err = port.ByID(port.MaxPorts + 3)
