@@ -7,6 +7,7 @@ package eal
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_pdump.h>
+#include <rte_version.h>
 
 static int zc_eal_init(int argc, char **argv, int *err) {
 	int r = rte_eal_init(argc, argv);
@@ -245,6 +246,10 @@ func Cleanup() error {
 	}
 	return errors.Join(err, rerr)
 }
+
+// Version is the version of the DPDK library linked, as rte_version
+// gives it: "DPDK 22.11.4". It needs no running EAL.
+func Version() string { return C.GoString(C.rte_version()) }
 
 // ProcessType returns the running EAL's process type: ProcPrimary or
 // ProcSecondary (what ProcAuto became).

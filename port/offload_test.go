@@ -8,6 +8,7 @@ import (
 
 	"github.com/zcnic/zcnic/internal/testpkts"
 	"github.com/zcnic/zcnic/pkt"
+	"github.com/zcnic/zcnic/port"
 )
 
 // On a port without checksum offloads (net_ring), PrepareTxChecksum
@@ -54,4 +55,13 @@ func TestPrepareTxChecksumSoftware(t *testing.T) {
 		assert.Equal(t, want[i], m.Data(), "packet %d: checksums as gopacket computed them", i)
 	}
 	in.Free()
+}
+
+// The offload names the zcnic command prints come from here (the command
+// had its own cgo copy of this).
+func TestOffloadNames(t *testing.T) {
+	assert.Equal(t, "none", port.RxOffloadNames(0))
+	assert.Equal(t, "IPV4_CKSUM", port.TxOffloadNames(port.TxOffloadIPv4Cksum))
+	assert.Equal(t, "IPV4_CKSUM, UDP_CKSUM, TCP_CKSUM", port.TxOffloadNames(port.TxOffloadIPv4Cksum|port.TxOffloadUDPCksum|port.TxOffloadTCPCksum))
+	assert.Equal(t, "VLAN_STRIP", port.RxOffloadNames(port.RxOffloadVLANStrip))
 }

@@ -406,6 +406,14 @@ func (p *Port) rxPool(cfg Config, q int) *mbuf.Pool {
 	return cfg.Pool
 }
 
+// RxOffloadNames names the rx offload bits set in v (Info.RxOffloadCapa,
+// Config.RxOffloads) as DPDK does (rte_eth_dev_rx_offload_name),
+// comma-separated: "VLAN_STRIP, IPV4_CKSUM", or "none".
+func RxOffloadNames(v uint64) string { return offloadNames(v, cRxOffloadName) }
+
+// TxOffloadNames names the tx offload bits set in v, as RxOffloadNames.
+func TxOffloadNames(v uint64) string { return offloadNames(v, cTxOffloadName) }
+
 // offloadNames lists the names of the set bits.
 func offloadNames(v uint64, name func(uint64) string) string {
 	if v == 0 {

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/zcnic/zcnic/eal"
 	"github.com/zcnic/zcnic/hugepages"
 	"github.com/zcnic/zcnic/port"
 )
@@ -53,7 +54,7 @@ func runVersion(e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	v := map[string]string{"zcnic": zcnicVersion(), "go": runtime.Version(), "dpdk": strings.TrimPrefix(dpdkVersion(), "DPDK "), "platform": runtime.GOOS + "/" + runtime.GOARCH}
+	v := map[string]string{"zcnic": zcnicVersion(), "go": runtime.Version(), "dpdk": strings.TrimPrefix(eal.Version(), "DPDK "), "platform": runtime.GOOS + "/" + runtime.GOARCH}
 	if asJSON {
 		return json.NewEncoder(e.stdout).Encode(v)
 	}
@@ -120,7 +121,7 @@ func runPorts(e *env, args []string) error {
 			MaxRxQueues: in.MaxRxQueues, MaxTxQueues: in.MaxTxQueues,
 			RxDescMin: in.RxDesc.Min, RxDescMax: in.RxDesc.Max, TxDescMin: in.TxDesc.Min, TxDescMax: in.TxDesc.Max,
 			MinMTU: in.MinMTU, MaxMTU: in.MaxMTU,
-			RxOffloads: offloadNames(in.RxOffloadCapa, true), TxOffloads: offloadNames(in.TxOffloadCapa, false),
+			RxOffloads: port.RxOffloadNames(in.RxOffloadCapa), TxOffloads: port.TxOffloadNames(in.TxOffloadCapa),
 			RSSHashes: fmt.Sprintf("%#x", in.RSSCapa),
 		})
 	}

@@ -627,3 +627,14 @@ func TestFwdAllocatesNothing(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Regexp(t, `(?m)^go runtime over \d+\.\d\d s of running loops: \d+ heap allocations \(\d+ bytes\), 0 GC cycles; 0\.000 allocations per burst \(\d+ bursts\)$`, r.stdout)
 }
+
+// The command is pure Go: DPDK is reached through eal and port only.
+func TestCommandHasNoCgo(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		assert.NotContains(t, string(b), "import \"C\"", f)
+	}
+}
