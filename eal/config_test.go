@@ -36,8 +36,8 @@ func TestArgsRendering(t *testing.T) {
 		{"everything", Config{
 			Lcores: []uint{0, 1}, MemoryMB: 256, HugeDir: "/dev/hugepages",
 			FilePrefix: "zc1",
-			VDevs:    []string{"net_null0", "net_pcap0,rx_pcap=/tmp/in.pcap,tx_pcap=/tmp/out.pcap", "net_ring0,nodeaction=r0:0:CREATE"},
-			LogLevel: "pmd.net.*:debug", ExtraArgs: []string{"--iova-mode=va"}, ProgramName: "fwd",
+			VDevs:      []string{"net_null0", "net_pcap0,rx_pcap=/tmp/in.pcap,tx_pcap=/tmp/out.pcap", "net_ring0,nodeaction=r0:0:CREATE"},
+			LogLevel:   "pmd.net.*:debug", ExtraArgs: []string{"--iova-mode=va"}, ProgramName: "fwd",
 		}, []string{"fwd", "-l", "0,1", "--main-lcore", "0", "-m", "256", "--huge-dir", "/dev/hugepages",
 			"--file-prefix", "zc1", "--in-memory",
 			"--vdev", "net_null0", "--vdev", "net_pcap0,rx_pcap=/tmp/in.pcap,tx_pcap=/tmp/out.pcap",
