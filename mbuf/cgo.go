@@ -10,26 +10,7 @@ package mbuf
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-// The Go side reads these fields with plain loads at these offsets; if a
-// DPDK build lays struct rte_mbuf out differently, this fails to compile.
-_Static_assert(offsetof(struct rte_mbuf, buf_addr) == 0, "buf_addr");
-_Static_assert(offsetof(struct rte_mbuf, data_off) == 16, "data_off");
-_Static_assert(offsetof(struct rte_mbuf, refcnt) == 18, "refcnt");
-_Static_assert(offsetof(struct rte_mbuf, nb_segs) == 20, "nb_segs");
-_Static_assert(offsetof(struct rte_mbuf, port) == 22, "port");
-_Static_assert(offsetof(struct rte_mbuf, ol_flags) == 24, "ol_flags");
-_Static_assert(offsetof(struct rte_mbuf, packet_type) == 32, "packet_type");
-_Static_assert(offsetof(struct rte_mbuf, pkt_len) == 36, "pkt_len");
-_Static_assert(offsetof(struct rte_mbuf, data_len) == 40, "data_len");
-_Static_assert(offsetof(struct rte_mbuf, vlan_tci) == 42, "vlan_tci");
-_Static_assert(offsetof(struct rte_mbuf, hash) == 44, "hash");
-_Static_assert(offsetof(struct rte_mbuf, buf_len) == 54, "buf_len");
-_Static_assert(offsetof(struct rte_mbuf, pool) == 56, "pool");
-_Static_assert(offsetof(struct rte_mbuf, next) == 64, "next");
-_Static_assert(offsetof(struct rte_mbuf, tx_offload) == 72, "tx_offload");
-_Static_assert(sizeof(((struct rte_mbuf *)0)->pkt_len) == 4, "pkt_len size");
-_Static_assert(sizeof(((struct rte_mbuf *)0)->data_len) == 2, "data_len size");
-_Static_assert(sizeof(((struct rte_mbuf *)0)->hash.rss) == 4, "rss size");
+#include "layout.h"
 
 static struct rte_mempool *zc_pool_create(const char *name, unsigned n, unsigned cache,
 		uint16_t data_room, int socket, int *err) {
@@ -55,13 +36,6 @@ static void zc_free_bulk(uintptr_t m, unsigned n) { rte_pktmbuf_free_bulk((struc
 static void zc_reset(struct rte_mbuf *m) { rte_pktmbuf_reset(m); }
 static uint16_t zc_data_room(struct rte_mempool *mp) { return rte_pktmbuf_data_room_size(mp); }
 
-// For tests: how the compiler packs the tx_offload bit-fields.
-static uint64_t zc_pack_tx_offload(uint64_t l2, uint64_t l3, uint64_t l4) {
-	struct rte_mbuf m;
-	memset(&m, 0, sizeof(m));
-	m.l2_len = l2; m.l3_len = l3; m.l4_len = l4;
-	return m.tx_offload;
-}
 */
 import "C"
 
@@ -69,22 +43,22 @@ import (
 	"unsafe"
 )
 
-// Offsets into struct rte_mbuf, checked by _Static_assert above.
+// Offsets into struct rte_mbuf, from the compiler (layout.h).
 const (
-	offBufAddr  = 0
-	offDataOff  = 16
-	offRefcnt   = 18
-	offNbSegs   = 20
-	offPort     = 22
-	offOlFlags  = 24
-	offPtype    = 32
-	offPktLen   = 36
-	offDataLen  = 40
-	offVlanTCI  = 42
-	offHash     = 44
-	offBufLen   = 54
-	offNext     = 64
-	offTxOffld  = 72
+	offBufAddr  = C.ZC_OFF_BUF_ADDR
+	offDataOff  = C.ZC_OFF_DATA_OFF
+	offRefcnt   = C.ZC_OFF_REFCNT
+	offNbSegs   = C.ZC_OFF_NB_SEGS
+	offPort     = C.ZC_OFF_PORT
+	offOlFlags  = C.ZC_OFF_OL_FLAGS
+	offPtype    = C.ZC_OFF_PACKET_TYPE
+	offPktLen   = C.ZC_OFF_PKT_LEN
+	offDataLen  = C.ZC_OFF_DATA_LEN
+	offVlanTCI  = C.ZC_OFF_VLAN_TCI
+	offHash     = C.ZC_OFF_HASH
+	offBufLen   = C.ZC_OFF_BUF_LEN
+	offNext     = C.ZC_OFF_NEXT
+	offTxOffld  = C.ZC_OFF_TX_OFFLOAD
 	mbufHeadrm  = C.RTE_PKTMBUF_HEADROOM
 	defaultRoom = C.RTE_MBUF_DEFAULT_BUF_SIZE
 )
@@ -92,10 +66,6 @@ const (
 type cmbuf = C.struct_rte_mbuf
 
 func cm(m *Mbuf) *cmbuf { return (*cmbuf)(unsafe.Pointer(m)) }
-
-func packTxOffload(l2, l3, l4 uint64) uint64 {
-	return uint64(C.zc_pack_tx_offload(C.uint64_t(l2), C.uint64_t(l3), C.uint64_t(l4)))
-}
 
 func cReset(m *Mbuf) { C.zc_reset(cm(m)) }
 func cFree(m *Mbuf)  { C.zc_free(cm(m)) }

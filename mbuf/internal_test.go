@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/zcnic/zcnic/internal/mbufc"
 )
 
 // testPool creates a small pool for the internal tests; the caller's
@@ -29,13 +31,13 @@ func TestTxOffloadMatchesCompilerPacking(t *testing.T) {
 	cases := [][3]int{{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {14, 20, 8}, {18, 40, 32}, {127, 511, 255}, {0x55, 0x155, 0xaa}}
 	for _, c := range cases {
 		require.NoError(t, m.SetTxOffload(c[0], c[1], c[2]))
-		want := packTxOffload(uint64(c[0]), uint64(c[1]), uint64(c[2]))
+		want := mbufc.PackTxOffload(uint64(c[0]), uint64(c[1]), uint64(c[2]))
 		assert.Equal(t, want, *m.u64(offTxOffld), "l2=%d l3=%d l4=%d packed as the C compiler does", c[0], c[1], c[2])
 	}
 	// Each length in its own bits: the maxima do not overlap.
-	assert.Equal(t, uint64(0x7f), packTxOffload(0x7f, 0, 0))
-	assert.Equal(t, uint64(0x1ff)<<7, packTxOffload(0, 0x1ff, 0))
-	assert.Equal(t, uint64(0xff)<<16, packTxOffload(0, 0, 0xff))
+	assert.Equal(t, uint64(0x7f), mbufc.PackTxOffload(0x7f, 0, 0))
+	assert.Equal(t, uint64(0x1ff)<<7, mbufc.PackTxOffload(0, 0x1ff, 0))
+	assert.Equal(t, uint64(0xff)<<16, mbufc.PackTxOffload(0, 0, 0xff))
 }
 
 func TestSetTxOffloadKeepsOtherFields(t *testing.T) {
@@ -47,7 +49,7 @@ func TestSetTxOffloadKeepsOtherFields(t *testing.T) {
 	const upper = uint64(0xffffffffff000000)
 	*m.u64(offTxOffld) = upper | 0xffffff
 	require.NoError(t, m.SetTxOffload(14, 20, 8))
-	assert.Equal(t, upper|packTxOffload(14, 20, 8), *m.u64(offTxOffld))
+	assert.Equal(t, upper|mbufc.PackTxOffload(14, 20, 8), *m.u64(offTxOffld))
 	l2, l3, l4 := m.TxOffload()
 	assert.Equal(t, [3]int{14, 20, 8}, [3]int{l2, l3, l4})
 }
