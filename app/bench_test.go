@@ -26,7 +26,8 @@ func BenchmarkTurn(b *testing.B) {
 				Lcores: []LcoreConfig{{Lcore: workers[0], Rx: []Queue{{0, 0}, {1, 0}}}},
 			}
 			require.NoError(b, cfg.normalize())
-			h, err := NewForwarder(&cfg, FwdConfig{Mode: mode})
+			fw, err := NewForwarder(len(cfg.Ports), FwdConfig{Mode: mode})
+			h := fw.Handler
 			require.NoError(b, err)
 			r := &runner{cfg: cfg}
 			require.NoError(b, r.setup())

@@ -69,12 +69,12 @@ func ExampleSpread() {
 		},
 		Rings: []app.RingConfig{{From: []uint{rx}, To: w}},
 	}
-	work, err := app.NewForwarder(&cfg, app.FwdConfig{Mode: app.FiveTupleSwap})
+	work, err := app.NewForwarder(len(cfg.Ports), app.FwdConfig{Mode: app.FiveTupleSwap})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	res, err := app.Run(ctx, cfg, app.Spread([]int{0}, work))
+	res, err := app.Run(ctx, cfg, app.Spread([]int{0}, work.Handler))
 	if err != nil {
 		fmt.Println(err)
 		return

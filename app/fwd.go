@@ -73,29 +73,53 @@ func DefaultPeers(n int) []int {
 	return peers
 }
 
-// Forward runs a forwarder: Run with the handler of cfg.Mode.
+// Forward runs a forwarder: Run with the handler of fc.Mode, its Ready
+// called after cfg.OnReady.
 func Forward(ctx context.Context, cfg Config, fc FwdConfig) (Result, error) {
-	h, err := NewForwarder(&cfg, fc)
+	fw, err := NewForwarder(len(cfg.Ports), fc)
 	if err != nil {
 		return Result{}, err
 	}
-	return Run(ctx, cfg, h)
+	if fw.Ready != nil {
+		own := cfg.OnReady
+		cfg.OnReady = func(ports []*port.Port) error {
+			if own != nil {
+				if err := own(ports); err != nil {
+					return err
+				}
+			}
+			return fw.Ready(ports)
+		}
+	}
+	return Run(ctx, cfg, fw.Handler)
 }
 
-// NewForwarder returns the handler for fc, and for L2Fwd hooks cfg's
-// OnReady to learn the ports' MACs.
-func NewForwarder(cfg *Config, fc FwdConfig) (Handler, error) {
-	n := len(cfg.Ports)
+// Forwarder is a forwarding mode's handler, and the hook that gives it
+// what it reads from the ports once they have started.
+type Forwarder struct {
+	// Handler forwards the bursts.
+	Handler Handler
+	// Ready, for L2Fwd, learns each port's MAC, which the handler writes
+	// as the source of the packets leaving it: set it as Config.OnReady
+	// (or call it from yours), as Forward does; without it L2Fwd writes a
+	// zero source. Nil for the modes that need nothing.
+	Ready func(ports []*port.Port) error
+}
+
+// NewForwarder returns the forwarder of fc for a run of n ports.
+// It changes no Config: a mode that needs the started ports says so
+// with Forwarder.Ready.
+func NewForwarder(n int, fc FwdConfig) (Forwarder, error) {
 	peers := fc.Peers
 	if peers == nil {
 		peers = DefaultPeers(n)
 	}
 	if len(peers) != n {
-		return nil, cfgErr("Peers has %d entries for %d ports", len(peers), n)
+		return Forwarder{}, cfgErr("Peers has %d entries for %d ports", len(peers), n)
 	}
 	for i, p := range peers {
 		if p < 0 || p >= n {
-			return nil, cfgErr("Peers[%d] = %d: no such port", i, p)
+			return Forwarder{}, cfgErr("Peers[%d] = %d: no such port", i, p)
 		}
 	}
 	// The handlers below write verdicts straight into the burst's
@@ -128,7 +152,7 @@ func NewForwarder(cfg *Config, fc FwdConfig) (Handler, error) {
 	malformed := dropVerdict(DropMalformed)
 	switch fc.Mode {
 	case IO:
-		return func(c *Ctx, pkts []*mbuf.Mbuf) {
+		return Forwarder{Handler: func(c *Ctx, pkts []*mbuf.Mbuf) {
 			if o := out(c); o >= 0 {
 				c.SendAll(len(pkts), o)
 				return
@@ -137,9 +161,9 @@ func NewForwarder(cfg *Config, fc FwdConfig) (Handler, error) {
 			for i, m := range pkts {
 				v[i] = route(c, m)
 			}
-		}, nil
+		}}, nil
 	case MacSwap:
-		return func(c *Ctx, pkts []*mbuf.Mbuf) {
+		return Forwarder{Handler: func(c *Ctx, pkts []*mbuf.Mbuf) {
 			o := out(c)
 			if o >= 0 {
 				c.SendRest(o) // all but the drops below
@@ -152,9 +176,9 @@ func NewForwarder(cfg *Config, fc FwdConfig) (Handler, error) {
 					v[i] = route(c, m)
 				}
 			}
-		}, nil
+		}}, nil
 	case FiveTupleSwap:
-		return func(c *Ctx, pkts []*mbuf.Mbuf) {
+		return Forwarder{Handler: func(c *Ctx, pkts []*mbuf.Mbuf) {
 			o := out(c)
 			if o >= 0 {
 				c.SendRest(o)
@@ -173,7 +197,7 @@ func NewForwarder(cfg *Config, fc FwdConfig) (Handler, error) {
 					v[i] = route(c, m)
 				}
 			}
-		}, nil
+		}}, nil
 	case L2Fwd:
 		// macs[i]: the destination and source MACs written on packets
 		// leaving port i.
@@ -181,15 +205,14 @@ func NewForwarder(cfg *Config, fc FwdConfig) (Handler, error) {
 		for i := 0; i < n; i++ {
 			if fc.DstMACs != nil {
 				if len(fc.DstMACs) != n || len(fc.DstMACs[i]) != 6 {
-					return nil, cfgErr("DstMACs needs one 6-byte MAC per port")
+					return Forwarder{}, cfgErr("DstMACs needs one 6-byte MAC per port")
 				}
 				copy(macs[i][:6], fc.DstMACs[i])
 			} else {
 				macs[i] = [12]byte{2, 0, 0, 0, 0, byte(i)}
 			}
 		}
-		prev := cfg.OnReady
-		cfg.OnReady = func(ports []*port.Port) error {
+		ready := func(ports []*port.Port) error {
 			for i, p := range ports {
 				in, err := p.Info()
 				if err != nil {
@@ -197,12 +220,9 @@ func NewForwarder(cfg *Config, fc FwdConfig) (Handler, error) {
 				}
 				copy(macs[i][6:], in.MAC)
 			}
-			if prev != nil {
-				return prev(ports)
-			}
 			return nil
 		}
-		return func(c *Ctx, pkts []*mbuf.Mbuf) {
+		return Forwarder{Ready: ready, Handler: func(c *Ctx, pkts []*mbuf.Mbuf) {
 			o := out(c)
 			if o >= 0 {
 				c.SendRest(o)
@@ -225,9 +245,9 @@ func NewForwarder(cfg *Config, fc FwdConfig) (Handler, error) {
 				// vo-1 is a port index, below maxTx.
 				*(*[12]byte)(b) = macs[uint(vo-1)%maxTx]
 			}
-		}, nil
+		}}, nil
 	}
-	return nil, cfgErr("unknown mode %v", fc.Mode)
+	return Forwarder{}, cfgErr("unknown mode %v", fc.Mode)
 }
 
 // RxOnly is the handler that counts and drops every packet.

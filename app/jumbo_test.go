@@ -69,9 +69,10 @@ func TestForwardJumboChains(t *testing.T) {
 	for _, m := range []Mode{IO, MacSwap, FiveTupleSwap, L2Fwd} {
 		t.Run(m.String(), func(t *testing.T) {
 			in, out := jumboRun(t, func(cfg *Config) Handler {
-				h, err := NewForwarder(cfg, FwdConfig{Mode: m, Peers: []int{1, 0}})
+				fw, err := NewForwarder(len(cfg.Ports), FwdConfig{Mode: m, Peers: []int{1, 0}})
 				require.NoError(t, err)
-				return h
+				cfg.OnReady = fw.Ready
+				return fw.Handler
 			})
 			for i := range in {
 				require.Len(t, out[i], len(in[i]), "packet %d", i)

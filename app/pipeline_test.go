@@ -59,7 +59,8 @@ func TestPipelinePcap(t *testing.T) {
 	}
 	untilTx(&cfg, uint64(len(in)), cancel)
 	var onWorker, fromRing [2]int // packets, by ring
-	work, err := NewForwarder(&cfg, FwdConfig{Mode: MacSwap, Peers: []int{1, 0}})
+	fw, err := NewForwarder(len(cfg.Ports), FwdConfig{Mode: MacSwap, Peers: []int{1, 0}})
+	work := fw.Handler
 	require.NoError(t, err)
 	res, err := Run(ctx, cfg, Spread([]int{0, 1}, func(c *Ctx, pkts []*mbuf.Mbuf) {
 		// Spread calls this for ring bursts only.
@@ -140,7 +141,8 @@ func TestPipelineCancelUnderTraffic(t *testing.T) {
 			cancel()
 		}
 	}
-	work, err := NewForwarder(&cfg, FwdConfig{Mode: MacSwap})
+	fw, err := NewForwarder(len(cfg.Ports), FwdConfig{Mode: MacSwap})
+	work := fw.Handler
 	require.NoError(t, err)
 	res, err := Run(ctx, cfg, Spread([]int{0}, work))
 	stopped := time.Now()
@@ -233,7 +235,8 @@ func TestPipelineStepAllocatesNothing(t *testing.T) {
 		Rings:  []RingConfig{{From: []uint{0}, To: 1}, {From: []uint{0}, To: 1}},
 	}
 	require.NoError(t, cfg.normalize())
-	work, err := NewForwarder(&cfg, FwdConfig{Mode: FiveTupleSwap})
+	fw, err := NewForwarder(len(cfg.Ports), FwdConfig{Mode: FiveTupleSwap})
+	work := fw.Handler
 	require.NoError(t, err)
 	h := Spread([]int{0, 1}, work)
 	r := &runner{cfg: cfg}
@@ -301,7 +304,8 @@ func TestPipelineBackPressure(t *testing.T) {
 		Rings:  []RingConfig{{From: []uint{rxl}, To: wl, Size: 64}},
 	}
 	untilTx(&cfg, uint64(len(in)), cancel)
-	work, err := NewForwarder(&cfg, FwdConfig{Mode: IO, Peers: []int{1, 0}})
+	fw, err := NewForwarder(len(cfg.Ports), FwdConfig{Mode: IO, Peers: []int{1, 0}})
+	work := fw.Handler
 	require.NoError(t, err)
 	res, err := Run(ctx, cfg, Spread([]int{0}, func(c *Ctx, pkts []*mbuf.Mbuf) {
 		// A slow worker: about 2 µs a packet.

@@ -17,6 +17,7 @@ import (
 	"github.com/zcnic/zcnic/eal"
 	"github.com/zcnic/zcnic/internal/testpkts"
 	"github.com/zcnic/zcnic/mbuf"
+	"github.com/zcnic/zcnic/port"
 )
 
 var devSeq atomic.Int64
@@ -144,6 +145,40 @@ func TestForwardL2FwdPcap(t *testing.T) {
 	}
 }
 
+// NewForwarder leaves the Config alone: the hook L2Fwd needs is its
+// Ready, which the caller sets (NewForwarder used to replace
+// Config.OnReady behind the caller's back). With it, L2Fwd writes the
+// output port's MAC as the source; Forward chains it after the
+// caller's own OnReady.
+func TestForwarderReadyIsExplicit(t *testing.T) {
+	fw, err := NewForwarder(2, FwdConfig{Mode: IO})
+	require.NoError(t, err)
+	assert.Nil(t, fw.Ready, "io needs nothing from the ports")
+	fw, err = NewForwarder(2, FwdConfig{Mode: L2Fwd})
+	require.NoError(t, err)
+	require.NotNil(t, fw.Ready)
+
+	in, err := testpkts.Mixed()
+	require.NoError(t, err)
+	ports, outPath := pcapPair(t, in)
+	var mac []byte
+	cfg := Config{Ports: ports, StopWhenIdle: 5 * time.Second, OnReady: func(ps []*port.Port) error {
+		info, err := ps[1].Info()
+		mac = info.MAC
+		return err
+	}}
+	res, err := Forward(context.Background(), cfg, FwdConfig{Mode: L2Fwd, Peers: []int{1, 0}})
+	require.NoError(t, err)
+	checkBalanced(t, res)
+	require.Len(t, mac, 6, "the caller's OnReady ran")
+	out, err := testpkts.ReadPcap(outPath)
+	require.NoError(t, err)
+	require.Len(t, out, len(in))
+	for i := range out {
+		assert.Equal(t, mac, out[i][6:12], "packet %d: src is port 1's MAC", i)
+	}
+}
+
 func TestCancelUnderTraffic(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var cancelled atomic.Int64
@@ -268,7 +303,8 @@ func TestStepAllocatesNothing(t *testing.T) {
 	cfg := Config{Ports: []PortConfig{{Device: dev("net_null")}, {Device: dev("net_null")}}}
 	require.NoError(t, cfg.normalize())
 	cfg.defaultLcores()
-	h, err := NewForwarder(&cfg, FwdConfig{Mode: FiveTupleSwap})
+	fw, err := NewForwarder(len(cfg.Ports), FwdConfig{Mode: FiveTupleSwap})
+	h := fw.Handler
 	require.NoError(t, err)
 	r := &runner{cfg: cfg}
 	require.NoError(t, r.setup())

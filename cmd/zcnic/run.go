@@ -174,11 +174,22 @@ func runFwd(e *env, args []string) error {
 		if err != nil {
 			return summary{}, err
 		}
-		h, err := app.NewForwarder(&cfg, fc)
+		fw, err := app.NewForwarder(len(devices), fc)
 		if err != nil {
 			return summary{}, err
 		}
-		res, err := app.Run(ctx, cfg, app.Spread(rings, h))
+		if fw.Ready != nil {
+			own := cfg.OnReady
+			cfg.OnReady = func(ports []*port.Port) error {
+				if own != nil {
+					if err := own(ports); err != nil {
+						return err
+					}
+				}
+				return fw.Ready(ports)
+			}
+		}
+		res, err := app.Run(ctx, cfg, app.Spread(rings, fw.Handler))
 		return rep.summarize(res, m.String()), err
 	})
 }
