@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/zcnic/zcnic/eal"
 	"github.com/zcnic/zcnic/mbuf"
 	"github.com/zcnic/zcnic/port"
 )
@@ -119,26 +118,11 @@ func Capture(ctx context.Context, cfg Config, cc CaptureConfig) (CaptureResult, 
 			return CaptureResult{}, cfgErr("capture port %d: there are %d ports (0 to %d)", p, len(cfg.Ports), max(len(cfg.Ports)-1, 0))
 		}
 	}
-	if err := cfg.normalize(); err != nil {
-		return CaptureResult{}, err
-	}
 	if cc.Snaplen < 0 || cc.Snaplen > DefaultSnaplen {
 		return CaptureResult{}, cfgErr("snaplen %d: must be 1 to %d (0 for the default)", cc.Snaplen, DefaultSnaplen)
 	}
-	if !eal.Initialized() {
-		if err := eal.Init(cfg.EAL); err != nil {
-			return CaptureResult{}, err
-		}
-	}
-	if len(cfg.Lcores) == 0 && cc.Ports != nil {
-		l := LcoreConfig{Lcore: eal.MainLcore()}
-		if w := eal.Workers(); len(w) > 0 {
-			l.Lcore = w[0]
-		}
-		for _, p := range cc.Ports {
-			l.Rx = append(l.Rx, Queue{Port: p})
-		}
-		cfg.Lcores = []LcoreConfig{l}
+	if err := cfg.prologue(cc.Ports); err != nil {
+		return CaptureResult{}, err
 	}
 
 	// The file is created once the ports have started: a run that fails

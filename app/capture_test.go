@@ -259,7 +259,7 @@ func TestPcapWriter(t *testing.T) {
 func TestCaptureAllocatesNothing(t *testing.T) {
 	cfg := Config{Ports: []PortConfig{{Device: dev("net_null")}}}
 	require.NoError(t, cfg.normalize())
-	cfg.defaultLcores()
+	cfg.defaultLcores(nil)
 	w, err := NewPcapWriter(discard{}, 0)
 	require.NoError(t, err)
 	cp, err := newCapturer(0, func() {})

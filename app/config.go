@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -314,20 +315,69 @@ func (c *Config) ringsTo(l uint) []int {
 	return r
 }
 
-// defaultLcores is one loop on the first worker (or main) polling queue
-// 0 of every port.
-func (c *Config) defaultLcores() {
+// LoopLcores are the lcores loops run on when a Config does not say:
+// every worker lcore, or the main lcore when the EAL has no worker. It
+// needs a running EAL.
+func LoopLcores() []uint {
+	if w := eal.Workers(); len(w) > 0 {
+		return w
+	}
+	return []uint{eal.MainLcore()}
+}
+
+// SpreadPorts lays out one loop per lcore of LoopLcores, polling queue 0
+// of the given port indexes: port ports[i] goes to lcore i mod their
+// number, so that with as many workers as ports each polls one. It is
+// what the zcnic command does; a Config's own default is one loop.
+func SpreadPorts(ports []int) []LcoreConfig {
+	lcores := LoopLcores()
+	var ls []LcoreConfig
+	for i, p := range ports {
+		l := lcores[i%len(lcores)]
+		j := slices.IndexFunc(ls, func(c LcoreConfig) bool { return c.Lcore == l })
+		if j < 0 {
+			ls = append(ls, LcoreConfig{Lcore: l})
+			j = len(ls) - 1
+		}
+		ls[j].Rx = append(ls[j].Rx, Queue{Port: p})
+	}
+	return ls
+}
+
+// defaultLcores lays out the loops of a Config that names none: one
+// loop, on the first of LoopLcores, polling queue 0 of the ports rx
+// (every port when rx is nil; none, for a Source's loop, when rx is
+// empty but not nil).
+func (c *Config) defaultLcores(rx []int) {
 	if len(c.Lcores) > 0 {
 		return
 	}
-	l := LcoreConfig{Lcore: eal.MainLcore()}
-	if w := eal.Workers(); len(w) > 0 {
-		l.Lcore = w[0]
+	l := LcoreConfig{Lcore: LoopLcores()[0]}
+	if rx == nil {
+		for i := range c.Ports {
+			l.Rx = append(l.Rx, Queue{Port: i})
+		}
 	}
-	for i := range c.Ports {
-		l.Rx = append(l.Rx, Queue{Port: i})
+	for _, p := range rx {
+		l.Rx = append(l.Rx, Queue{Port: p})
 	}
 	c.Lcores = []LcoreConfig{l}
+}
+
+// prologue is what every run (Run, Capture, Generate) does first: fill
+// the defaults and check what can be checked, start the EAL if it is not
+// running, and lay out the loops if cfg names none (see defaultLcores).
+func (c *Config) prologue(rx []int) error {
+	if err := c.normalize(); err != nil {
+		return err
+	}
+	if !eal.Initialized() {
+		if err := eal.Init(c.EAL); err != nil {
+			return err
+		}
+	}
+	c.defaultLcores(rx)
+	return nil
 }
 
 // txLoops is how many loops transmit, each on its own tx queue of

@@ -135,20 +135,8 @@ func Generate(ctx context.Context, cfg Config, gc GenConfig) (Result, error) {
 	}
 	defer g.close()
 	cfg.Source = g.source
-	if err := cfg.normalize(); err != nil {
+	if err := cfg.prologue([]int{}); err != nil { // its loop polls nothing
 		return Result{}, err
-	}
-	if !eal.Initialized() {
-		if err := eal.Init(cfg.EAL); err != nil {
-			return Result{}, err
-		}
-	}
-	if len(cfg.Lcores) == 0 {
-		l := eal.MainLcore()
-		if w := eal.Workers(); len(w) > 0 {
-			l = w[0]
-		}
-		cfg.Lcores = []LcoreConfig{{Lcore: l}}
 	}
 	if err := g.setup(cfg.Lcores, gc.Count, gc.Rate); err != nil {
 		return Result{}, err

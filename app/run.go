@@ -50,15 +50,9 @@ func Run(ctx context.Context, cfg Config, h Handler) (Result, error) {
 	if h == nil {
 		return Result{}, cfgErr("nil handler")
 	}
-	if err := cfg.normalize(); err != nil {
+	if err := cfg.prologue(nil); err != nil {
 		return Result{}, err
 	}
-	if !eal.Initialized() {
-		if err := eal.Init(cfg.EAL); err != nil {
-			return Result{}, err
-		}
-	}
-	cfg.defaultLcores()
 	r := &runner{cfg: cfg}
 	if err := r.setup(); err != nil {
 		r.teardown()
@@ -108,18 +102,8 @@ func (r *runner) setup() error {
 	}
 	r.pool = pool
 
-	for i, p := range r.ports {
-		pc := cfg.Ports[i]
-		rss := pc.RSSHash
-		if cfg.rxQueues(i) == 1 {
-			rss = 0
-		}
-		err := p.Configure(port.Config{
-			RxQueues: cfg.rxQueues(i), TxQueues: max(cfg.txLoops(), 1),
-			RxDesc: rxDesc[i], TxDesc: txDesc[i], Pool: pool,
-			MTU: pc.MTU, Promiscuous: pc.Promiscuous, RSSHash: rss, TxOffloads: pc.TxOffloads,
-		})
-		if err != nil {
+	for i := range r.ports {
+		if err := r.configurePort(i, rxDesc[i], txDesc[i]); err != nil {
 			return fmt.Errorf("app: port %d: %w", i, err)
 		}
 	}
@@ -160,6 +144,22 @@ func (r *runner) setup() error {
 		}
 	}
 	return nil
+}
+
+// configurePort configures port i of the run (queues, descriptors, the
+// pool, PortConfig's settings) before it starts: the one place where a
+// port is set up from its PortConfig.
+func (r *runner) configurePort(i, rxDesc, txDesc int) error {
+	cfg, pc := &r.cfg, r.cfg.Ports[i]
+	rss := pc.RSSHash
+	if cfg.rxQueues(i) == 1 {
+		rss = 0
+	}
+	return r.ports[i].Configure(port.Config{
+		RxQueues: cfg.rxQueues(i), TxQueues: max(cfg.txLoops(), 1),
+		RxDesc: rxDesc, TxDesc: txDesc, Pool: r.pool,
+		MTU: pc.MTU, Promiscuous: pc.Promiscuous, RSSHash: rss, TxOffloads: pc.TxOffloads,
+	})
 }
 
 var poolSeq atomic.Int64

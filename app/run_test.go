@@ -302,7 +302,7 @@ func TestStepAllocatesNothing(t *testing.T) {
 	// Set a runner up by hand and turn its loop on this goroutine.
 	cfg := Config{Ports: []PortConfig{{Device: dev("net_null")}, {Device: dev("net_null")}}}
 	require.NoError(t, cfg.normalize())
-	cfg.defaultLcores()
+	cfg.defaultLcores(nil)
 	fw, err := NewForwarder(len(cfg.Ports), FwdConfig{Mode: FiveTupleSwap})
 	h := fw.Handler
 	require.NoError(t, err)
@@ -316,4 +316,24 @@ func TestStepAllocatesNothing(t *testing.T) {
 	assert.Zero(t, allocs, "a loop turn allocates nothing")
 	require.NoError(t, r.teardown())
 	assert.Zero(t, r.leaked)
+}
+
+// SpreadPorts is the one owner of the "workers, or main" layout the
+// zcnic command uses: port i on loop lcore i mod their number.
+func TestSpreadPorts(t *testing.T) {
+	lcores := LoopLcores()
+	require.NotEmpty(t, lcores)
+	if w := eal.Workers(); len(w) > 0 {
+		assert.Equal(t, w, lcores)
+	} else {
+		assert.Equal(t, []uint{eal.MainLcore()}, lcores)
+	}
+	ls := SpreadPorts([]int{0, 1, 2})
+	var polled []Queue
+	for _, l := range ls {
+		polled = append(polled, l.Rx...)
+	}
+	assert.ElementsMatch(t, []Queue{{0, 0}, {1, 0}, {2, 0}}, polled)
+	assert.Equal(t, lcores[0], ls[0].Lcore)
+	assert.Equal(t, min(len(lcores), 3), len(ls))
 }

@@ -386,27 +386,6 @@ func stopEAL(err error) error {
 	return err
 }
 
-// loopLcores spreads ports over the worker lcores (all of them, or the
-// main lcore when there is no worker): port i is polled, on queue 0, by
-// worker i mod the number of workers.
-func loopLcores(ports []int) []app.LcoreConfig {
-	workers := eal.Workers()
-	if len(workers) == 0 {
-		workers = []uint{eal.MainLcore()}
-	}
-	var ls []app.LcoreConfig
-	for i, p := range ports {
-		w := workers[i%len(workers)]
-		j := slices.IndexFunc(ls, func(l app.LcoreConfig) bool { return l.Lcore == w })
-		if j < 0 {
-			ls = append(ls, app.LcoreConfig{Lcore: w})
-			j = len(ls) - 1
-		}
-		ls[j].Rx = append(ls[j].Rx, app.Queue{Port: p})
-	}
-	return ls
-}
-
 // signalContext is cancelled by SIGINT or SIGTERM. A second signal,
 // once the first has started the stop, kills the process the default way.
 func signalContext() (context.Context, context.CancelFunc) {

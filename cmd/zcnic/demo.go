@@ -66,7 +66,7 @@ func runDemo(e *env, args []string) error {
 	fmt.Fprintf(e.stderr, "zcnic demo: the first %d forwarded frames go to port 2 %s -> %s; running for %s\n", *save, devices[2], outPcap, until)
 
 	err = c.execute(e, devices, func(ctx context.Context, cfg app.Config, rep *reporter) (summary, error) {
-		cfg.Lcores = []app.LcoreConfig{{Lcore: workersOrMain()[0], Rx: []app.Queue{{Port: 0}}}}
+		cfg.Lcores = []app.LcoreConfig{{Lcore: app.LoopLcores()[0], Rx: []app.Queue{{Port: 0}}}}
 		saved, limit := uint64(0), *save
 		res, err := app.Run(ctx, cfg, func(c *app.Ctx, pkts []*mbuf.Mbuf) {
 			var p pkt.Parsed

@@ -166,7 +166,7 @@ func runFwd(e *env, args []string) error {
 	}
 	return c.execute(e, devices, func(ctx context.Context, cfg app.Config, rep *reporter) (summary, error) {
 		if !*pipeline {
-			cfg.Lcores = loopLcores(allPorts(len(devices)))
+			cfg.Lcores = app.SpreadPorts(allPorts(len(devices)))
 			res, err := app.Forward(ctx, cfg, fc)
 			return rep.summarize(res, m.String()), err
 		}
@@ -231,7 +231,7 @@ func runRxOnly(e *env, args []string) error {
 		return err
 	}
 	return c.execute(e, devices, func(ctx context.Context, cfg app.Config, rep *reporter) (summary, error) {
-		cfg.Lcores = loopLcores(allPorts(len(devices)))
+		cfg.Lcores = app.SpreadPorts(allPorts(len(devices)))
 		res, err := app.Run(ctx, cfg, app.RxOnly)
 		return rep.summarize(res, ""), err
 	})
@@ -307,19 +307,12 @@ func runGen(e *env, args []string) error {
 	}
 	return c.execute(e, devices, func(ctx context.Context, cfg app.Config, rep *reporter) (summary, error) {
 		cfg.Lcores = nil
-		for _, w := range workersOrMain() {
+		for _, w := range app.LoopLcores() {
 			cfg.Lcores = append(cfg.Lcores, app.LcoreConfig{Lcore: w})
 		}
 		res, err := app.Generate(ctx, cfg, gc)
 		return rep.summarize(res, ""), err
 	})
-}
-
-func workersOrMain() []uint {
-	if w := eal.Workers(); len(w) > 0 {
-		return w
-	}
-	return []uint{eal.MainLcore()}
 }
 
 func runCapture(e *env, args []string) error {
