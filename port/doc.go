@@ -13,9 +13,12 @@
 // Configure checks the request against the device's info and names the
 // limit it breaks (queues, descriptors, offloads, RSS, MTU, mempool size).
 //
-// # Bursts
+// # Bursts: a hand-written loop
 //
-// Rx, Tx and TxRx move packets between a queue and an mbuf.Burst, whose
+// Most programs let app.Run poll their ports: its loops receive, call a
+// handler and transmit in one C turn per loop, and count everything.
+// Rx, Tx and TxRx are the API for a loop written by hand instead (run it
+// on an lcore with eal.Launch, each lcore on its own queues). They move packets between a queue and an mbuf.Burst, whose
 // array lives in C memory: one cgo call per burst, no allocation, and no
 // cgo pointer check. Ownership follows the packets: Rx appends received
 // mbufs to the burst, which then owns them; Tx hands to the port those it
