@@ -104,7 +104,13 @@ func (r *runner) setup() error {
 
 	for i := range r.ports {
 		if err := r.configurePort(i, rxDesc[i], txDesc[i]); err != nil {
-			return fmt.Errorf("app: port %d: %w", i, err)
+			// The devargs beside it: a driver that takes a bad value
+			// without a word (net_null's size=x) fails only here.
+			dev := cfg.Ports[i].Device
+			if a := r.ports[i].DevArgs(); a != "" {
+				dev = r.ports[i].Name() + "," + a
+			}
+			return fmt.Errorf("app: port %d (%s): %w", i, dev, err)
 		}
 	}
 

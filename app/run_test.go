@@ -337,3 +337,12 @@ func TestSpreadPorts(t *testing.T) {
 	assert.Equal(t, lcores[0], ls[0].Lcore)
 	assert.Equal(t, min(len(lcores), 3), len(ls))
 }
+
+// A driver that takes a bad value without a word fails at queue set-up;
+// the error shows the devargs beside that failure.
+func TestPortSetupErrorNamesDevArgs(t *testing.T) {
+	d := dev("net_null") + ",size=x"
+	_, err := Run(context.Background(), Config{Ports: []PortConfig{{Device: d}}}, RxOnly)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "app: port 0 ("+d+"): rte_eth_rx_queue_setup")
+}
