@@ -21,10 +21,20 @@
 // the last turn queued, frees its drops, and receives the next burst.
 // Nothing is allocated per burst.
 //
-// Run stops when its context is done: every loop ends within a turn,
-// transmits or frees what it holds, the ports are stopped and closed, and
-// the pool is checked to be full (Result.Leaked). The counters then add
-// up: for every port, RxPackets == Forwarded + Dropped + Kept.
+// Run stops when its context is done, when a loop fails, or, with
+// Config.StopWhenIdle, at the end of its input (a finite pcap replay ends
+// at its last record): every loop ends within a turn, transmits or frees
+// what it holds, the ports are stopped and closed, and the pool is
+// checked to be full (Result.Leaked). The counters then add up: for
+// every port, RxPackets == Forwarded + Dropped + Kept.
+//
+// # Drop reasons
+//
+// Drops are counted by reason: the built-in ones (DropFiltered,
+// DropMalformed, DropTTL, DropNoRoute; DropUnhandled and DropTxFull from
+// the runner) and up to MaxUserReasons a program names with
+// NewDropReason ("firewall"), at the same cost. Their names are what the
+// zcnic command's summary, /metrics and telemetry show.
 //
 // # Pipelines
 //

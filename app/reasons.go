@@ -24,22 +24,35 @@ type DropReason int
 // (turn.h). Handlers use DropFiltered, DropMalformed, DropTTL and
 // DropNoRoute, or reasons of their own from NewDropReason.
 const (
-	DropUnhandled DropReason = C.ZC_DROP_UNHANDLED // the handler gave the packet no (valid) verdict
-	DropTxFull    DropReason = C.ZC_DROP_TXFULL    // the output queue stayed full
-	DropFiltered  DropReason = C.ZC_DROP_FILTERED  // the handler dropped it on purpose
-	DropMalformed DropReason = C.ZC_DROP_MALFORMED // the packet did not parse
-	DropTTL       DropReason = C.ZC_DROP_TTL       // TTL or hop limit ran out
-	DropNoRoute   DropReason = C.ZC_DROP_NOROUTE   // no output for it
+	DropUnhandled DropReason = iota // the handler gave the packet no (valid) verdict
+	DropTxFull                      // the output queue stayed full
+	DropFiltered                    // the handler dropped it on purpose
+	DropMalformed                   // the packet did not parse
+	DropTTL                         // TTL or hop limit ran out
+	DropNoRoute                     // no output for it
 	// DropUser is the first reason NewDropReason hands out.
-	DropUser DropReason = C.ZC_DROP_USER
+	DropUser
 	// NumDropReasons bounds every reason: the counters are an array of
 	// this many.
-	NumDropReasons DropReason = C.ZC_NREASONS
+	NumDropReasons = DropUser + MaxUserReasons
 )
 
 // MaxUserReasons is how many reasons NewDropReason can name in a
 // process.
-const MaxUserReasons = int(NumDropReasons - DropUser)
+const MaxUserReasons = 16
+
+// The values above are turn.h's: each line fails to compile if they
+// differ.
+var (
+	_ = [1]struct{}{}[DropUnhandled-C.ZC_DROP_UNHANDLED]
+	_ = [1]struct{}{}[DropTxFull-C.ZC_DROP_TXFULL]
+	_ = [1]struct{}{}[DropFiltered-C.ZC_DROP_FILTERED]
+	_ = [1]struct{}{}[DropMalformed-C.ZC_DROP_MALFORMED]
+	_ = [1]struct{}{}[DropTTL-C.ZC_DROP_TTL]
+	_ = [1]struct{}{}[DropNoRoute-C.ZC_DROP_NOROUTE]
+	_ = [1]struct{}{}[DropUser-C.ZC_DROP_USER]
+	_ = [1]struct{}{}[NumDropReasons-C.ZC_NREASONS]
+)
 
 var builtinNames = [DropUser]string{"unhandled", "tx_full", "filtered", "malformed", "ttl", "no_route"}
 

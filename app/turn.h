@@ -16,8 +16,9 @@
  *
  * Everything here lives in C memory (calloc), owned by the Go Ctx that
  * made it; Go reads and writes the fields directly between crossings.
- * The verdict and drop-reason values below are the only definition: the
- * Go constants are taken from them.
+ * The Go constants of the verdicts are taken from the values below, and
+ * those of the drop reasons (reasons.go) are checked against them when
+ * the package compiles.
  */
 #ifndef ZC_TURN_H
 #define ZC_TURN_H
