@@ -8,9 +8,16 @@
 //		VDevs:  []string{"net_null0"}, // virtual devices; PCI stays off
 //	})
 //
-// Init checks hugepages first and, if none are ready, fails with one line
-// that says how to reserve them (or set NoHuge). Every DPDK failure comes
-// back as an *Error naming the call and the errno text.
+// The zero Config is what the zcnic command does: every CPU an lcore,
+// runtime state in memory (so copies of a program run side by side), PCI
+// off. Init checks hugepages first and, if none are ready, fails with one
+// line that says how to reserve them (or set NoHuge). Every DPDK failure
+// comes back as an *Error naming the call and the errno text, with what
+// the driver logged about it.
+//
+// DPDK's log goes to log/slog: Config.Logger, or slog.Default(). Which
+// messages DPDK writes is Config.LogLevel's choice; FlushLog waits until
+// what it wrote has been handed on.
 //
 // Launch runs a function on a worker lcore; while it runs, its goroutine
 // owns the lcore's OS thread, pinned to the lcore's CPU, where

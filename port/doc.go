@@ -12,6 +12,10 @@
 //
 // Configure checks the request against the device's info and names the
 // limit it breaks (queues, descriptors, offloads, RSS, MTU, mempool size).
+// A device its driver refuses comes back from Attach as a *ProbeError in
+// the driver's own words ("net_pcap0: Couldn't open in.pcap: No such file
+// or directory"); a failing DPDK call as an *eal.Error with what the
+// driver logged.
 //
 // # Bursts: a hand-written loop
 //
