@@ -189,6 +189,11 @@ func runChild(scenario string) int {
 		if !errors.As(err, &re) || re.Call != "rte_eal_init" {
 			return fail("want an rte_eal_init error, got %v", err)
 		}
+		// EAL's own words come with the error (it used to point at
+		// "EAL's own log above").
+		if !strings.Contains(err.Error(), `failed to parse device "net_bogus0"`) {
+			return fail("the error does not say what EAL said: %v", err)
+		}
 		fmt.Println("init error:", err)
 		if err := eal.Init(cfg); !errors.Is(err, eal.ErrInitialized) {
 			return fail("second Init after a failed one: %v", err)
