@@ -74,6 +74,9 @@ func (r *runner) finiteInputs() []uint64 {
 			polled[q] = true
 		}
 	}
+	if len(polled) == 0 {
+		return nil // no input at all (a generator): only the wait
+	}
 	for i, p := range r.ports {
 		var queues []int
 		for q := range polled {

@@ -68,3 +68,13 @@ func TestStopWhenIdle(t *testing.T) {
 	assert.False(t, res.Idle)
 	assert.Error(t, ctx2.Err())
 }
+
+// A run that polls no rx queue (a generator's) has no finite input to
+// end at once: only the wait ends it (it used to end at the first check,
+// every input of none having "ended").
+func TestNoInputIsNotAtItsEnd(t *testing.T) {
+	r := &runner{cfg: Config{Lcores: []LcoreConfig{{Lcore: 1}}}}
+	assert.Nil(t, r.finiteInputs())
+	w := &idleWatch{wait: time.Hour, since: time.Now(), want: r.finiteInputs()}
+	assert.False(t, w.ended(nil))
+}

@@ -307,6 +307,7 @@ func TestFwdIdleStopsAtEndOfInput(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, in, got)
 	assert.Equal(t, 2, zcnic(t, 10*time.Second, "fwd", "--idle", "-1s", "--vdev", "net_null0").code)
+	assert.Equal(t, 2, zcnic(t, 10*time.Second, "gen", "--idle", "1s", "--vdev", "net_null0").code, "gen has no input to end")
 }
 
 func TestSIGINTUnderTraffic(t *testing.T) {

@@ -260,6 +260,9 @@ func runGen(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if c.idle != 0 {
+		return usagef("--idle: gen receives nothing, so it has no input to end; stop it with --count or --duration")
+	}
 	gc := app.GenConfig{Count: *count, Rate: *rate, SrcPorts: *flows}
 	if gc.Ports, err = parseInts("--port", *portsFlag); err != nil {
 		return err
