@@ -57,6 +57,7 @@ func runStats(e *env, args []string) error {
 		FilePrefix:  *attach,
 		LogLevel:    *logLevel,
 		ProgramName: "zcnic-stats",
+		Logger:      newLineLogger(e.stderr),
 	}
 	if err := eal.Init(cfg); err != nil {
 		return err
