@@ -305,9 +305,15 @@ func TestSoftwareMatchesOracle(t *testing.T) {
 	t.Run("all", func(t *testing.T) { oracleRun(t, pkts, oracleRules) })
 	// Sets that look at a few of the key's fields (the trie is built
 	// over those only).
-	t.Run("5-tuple", func(t *testing.T) { oracleRun(t, pkts, []string{oracleRules[0], oracleRules[2], oracleRules[13], oracleRules[14]}) })
-	t.Run("l2", func(t *testing.T) { oracleRun(t, pkts, []string{oracleRules[3], oracleRules[4], oracleRules[9], oracleRules[10], oracleRules[11]}) })
-	t.Run("ipv6-icmp", func(t *testing.T) { oracleRun(t, pkts, []string{oracleRules[5], oracleRules[6], oracleRules[7], oracleRules[8]}) })
+	t.Run("5-tuple", func(t *testing.T) {
+		oracleRun(t, pkts, []string{oracleRules[0], oracleRules[2], oracleRules[13], oracleRules[14]})
+	})
+	t.Run("l2", func(t *testing.T) {
+		oracleRun(t, pkts, []string{oracleRules[3], oracleRules[4], oracleRules[9], oracleRules[10], oracleRules[11]})
+	})
+	t.Run("ipv6-icmp", func(t *testing.T) {
+		oracleRun(t, pkts, []string{oracleRules[5], oracleRules[6], oracleRules[7], oracleRules[8]})
+	})
 }
 
 func oracleRun(t *testing.T, pkts [][]byte, texts []string) {
