@@ -95,7 +95,7 @@ func TestAutoFallsBackOnEveryVirtualPMD(t *testing.T) {
 		{"net_pcap", func(t *testing.T) []string { return []string{ealtest.Name("net_pcap") + ",rx_pcap=" + in} }, enosys},
 		{"net_tap", func(t *testing.T) []string {
 			return []string{ealtest.Name("net_tap") + ",iface=" + fmt.Sprintf("zcft%d", time.Now().UnixNano()%100000)}
-		}, "not supported"},
+		}, "item not supported (item 0 (eth))"}, // the PMD's message, and the item it names
 		{"net_af_packet", func(t *testing.T) []string {
 			a, _ := veth(t)
 			return []string{ealtest.Name("net_af_packet") + ",iface=" + a}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zcnic/zcnic/app"
+	"github.com/zcnic/zcnic/eal"
 	"github.com/zcnic/zcnic/flow"
 	"github.com/zcnic/zcnic/internal/ealtest"
 	"github.com/zcnic/zcnic/mbuf"
@@ -20,6 +21,13 @@ import (
 // matches everything, so the sets' hits add up to the packets
 // received), and ends up forwarded or dropped by a rule, nothing else.
 func TestReplaceUnderTraffic(t *testing.T) {
+	t.Run("one loop", func(t *testing.T) { replaceUnderTraffic(t, 1) })
+	// Two loops on two rx queues of the port: two QSBR readers, each
+	// with its own counters.
+	t.Run("two loops", func(t *testing.T) { replaceUnderTraffic(t, 2) })
+}
+
+func replaceUnderTraffic(t *testing.T, loops int) {
 	// Set A counts every packet and lets it through; set B drops every
 	// packet. net_null's frames match "pattern end" (every packet).
 	countAll := parseAll(t, []string{"pattern end actions count / end"})
@@ -28,7 +36,7 @@ func TestReplaceUnderTraffic(t *testing.T) {
 	require.NoError(t, err)
 
 	const swaps = 40
-	var seen uint64
+	var seen [64]uint64 // per lcore
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	started := make(chan struct{})
@@ -39,10 +47,16 @@ func TestReplaceUnderTraffic(t *testing.T) {
 			{Device: ealtest.Name("net_null") + ",no-rx=1"},
 		},
 		Lcores: []app.LcoreConfig{{Lcore: ealtest.Worker(t), Rx: []app.Queue{{Port: 0}}}},
+		Vector: 32,
 		OnReady: func(_ []*port.Port) error {
 			close(started)
 			return nil
 		},
+	}
+	if loops == 2 {
+		main := eal.MainLcore()
+		require.NotEqual(t, main, cfg.Lcores[0].Lcore, "two loops need two lcores")
+		cfg.Lcores = append(cfg.Lcores, app.LcoreConfig{Lcore: main, Rx: []app.Queue{{Port: 0, Queue: 1}}})
 	}
 	go func() {
 		<-started
@@ -60,7 +74,7 @@ func TestReplaceUnderTraffic(t *testing.T) {
 		done <- err
 	}()
 	res, err := app.Run(ctx, cfg, func(c *app.Ctx, ms []*mbuf.Mbuf) {
-		seen += uint64(len(ms))
+		seen[c.Lcore()] += uint64(len(ms))
 		c.SendAll(len(ms), 1)
 	})
 	require.NoError(t, err)
@@ -87,7 +101,11 @@ func TestReplaceUnderTraffic(t *testing.T) {
 	require.NotZero(t, rx.RxPackets)
 	assert.Equal(t, rx.RxPackets, hits, "every packet classified by exactly one rule set")
 	assert.Equal(t, dropped, res.Drops()[app.DropRule], "rule drops")
-	assert.Equal(t, counted, seen, "what no set dropped reached the handler")
+	var handled uint64
+	for _, n := range seen {
+		handled += n
+	}
+	assert.Equal(t, counted, handled, "what no set dropped reached the handler")
 	assert.Equal(t, rx.RxPackets, rx.Forwarded+rx.Dropped, "received = forwarded + dropped")
 	assert.Equal(t, rx.Dropped, res.Drops()[app.DropRule], "dropped only by rules")
 	assert.Equal(t, rx.Forwarded, res.Ports[1].TxPackets+res.Drops()[app.DropTxFull])
