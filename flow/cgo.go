@@ -224,3 +224,5 @@ func (s *spec) attr() (group, priority uint32, ingress bool) {
 	C.zf_spec_attr(s.p, &g, &p, &in)
 	return uint32(g), uint32(p), in != 0
 }
+
+func freeSet(s *C.struct_zf_set) { C.zf_set_free(s) }
