@@ -62,7 +62,13 @@ func replaceUnderTraffic(t *testing.T, loops int) {
 		<-started
 		var err error
 		for i := 0; i < swaps && err == nil; i++ {
-			time.Sleep(2 * time.Millisecond)
+			// Swap once the current set has seen traffic (a loaded
+			// machine may start the loop late).
+			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+				if st := tb.Stats(); st[len(st)-1].Hits > 0 {
+					break
+				}
+			}
 			if i%2 == 0 {
 				err = tb.Replace(dropAll)
 			} else {
