@@ -28,6 +28,7 @@ const (
 
 var placementNames = [...]string{"auto", "hardware", "software"}
 
+// String is "auto", "hardware" or "software".
 func (p Placement) String() string {
 	if p >= 0 && int(p) < len(placementNames) {
 		return placementNames[p]
