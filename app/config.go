@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/zcnic/zcnic/eal"
+	"github.com/zcnic/zcnic/flow"
 	"github.com/zcnic/zcnic/mbuf"
 	"github.com/zcnic/zcnic/port"
 )
@@ -28,6 +29,13 @@ type PortConfig struct {
 	RSSHash uint64
 	// TxOffloads requests tx offloads (port.TxOffload...).
 	TxOffloads uint64
+	// Rules, if set, are the port's flow rules, placed as the table
+	// says (on the NIC with rte_flow, or in software in the loops that
+	// poll the port, before the handler sees a packet: drops never reach
+	// it, marks are in the mbufs). The table stays usable while the run
+	// goes: Stats, and Replace to swap the rules under traffic. A table
+	// is on one port at a time.
+	Rules *flow.Table
 }
 
 // Queue names an rx queue: the index of a port in Config.Ports and the
@@ -194,6 +202,7 @@ func (c *Config) normalize() error {
 	if c.DataRoom <= mbuf.Headroom || c.DataRoom > 0xffff {
 		return cfgErr("DataRoom %d: must be more than the headroom (%d) and at most 65535 (0 for %d)", c.DataRoom, mbuf.Headroom, mbuf.DefaultDataRoom)
 	}
+	tables := map[*flow.Table]int{}
 	for i, p := range c.Ports {
 		if p.Device == "" {
 			return cfgErr("Ports[%d]: empty Device", i)
@@ -205,6 +214,13 @@ func (c *Config) normalize() error {
 				return cfgErr("Ports[%d]: %v", i, err)
 			}
 		}
+		if p.Rules == nil {
+			continue
+		}
+		if j, ok := tables[p.Rules]; ok {
+			return cfgErr("Ports[%d]: its Rules are those of Ports[%d]: a table is on one port", i, j)
+		}
+		tables[p.Rules] = i
 	}
 	if err := c.checkRings(); err != nil {
 		return err

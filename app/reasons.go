@@ -30,6 +30,7 @@ const (
 	DropMalformed                   // the packet did not parse
 	DropTTL                         // TTL or hop limit ran out
 	DropNoRoute                     // no output for it
+	DropRule                        // a flow rule's drop action (PortConfig.Rules, in software)
 	// DropUser is the first reason NewDropReason hands out.
 	DropUser
 	// NumDropReasons bounds every reason: the counters are an array of
@@ -50,11 +51,12 @@ var (
 	_ = [1]struct{}{}[DropMalformed-C.ZC_DROP_MALFORMED]
 	_ = [1]struct{}{}[DropTTL-C.ZC_DROP_TTL]
 	_ = [1]struct{}{}[DropNoRoute-C.ZC_DROP_NOROUTE]
+	_ = [1]struct{}{}[DropRule-C.ZC_DROP_RULE]
 	_ = [1]struct{}{}[DropUser-C.ZC_DROP_USER]
 	_ = [1]struct{}{}[NumDropReasons-C.ZC_NREASONS]
 )
 
-var builtinNames = [DropUser]string{"unhandled", "tx_full", "filtered", "malformed", "ttl", "no_route"}
+var builtinNames = [DropUser]string{"unhandled", "tx_full", "filtered", "malformed", "ttl", "no_route", "rule"}
 
 var userReasons struct {
 	mu    sync.Mutex

@@ -10,7 +10,7 @@
 #include "telemetry.h"
 
 static const char *const builtin_names[ZC_DROP_USER] = {
-	"unhandled", "tx_full", "filtered", "malformed", "ttl", "no_route",
+	"unhandled", "tx_full", "filtered", "malformed", "ttl", "no_route", "rule",
 };
 
 /* The names of the handlers' own reasons (app.NewDropReason); "" for

@@ -56,6 +56,7 @@ const (
 	offDataLen  = C.ZC_OFF_DATA_LEN
 	offVlanTCI  = C.ZC_OFF_VLAN_TCI
 	offHash     = C.ZC_OFF_HASH
+	offFdirHi   = C.ZC_OFF_FDIR_HI
 	offBufLen   = C.ZC_OFF_BUF_LEN
 	offNext     = C.ZC_OFF_NEXT
 	offTxOffld  = C.ZC_OFF_TX_OFFLOAD
@@ -74,6 +75,8 @@ func cFree(m *Mbuf)  { C.zc_free(cm(m)) }
 const (
 	RxVLAN        uint64 = C.RTE_MBUF_F_RX_VLAN
 	RxRSSHash     uint64 = C.RTE_MBUF_F_RX_RSS_HASH
+	RxFdir        uint64 = C.RTE_MBUF_F_RX_FDIR
+	RxFdirID      uint64 = C.RTE_MBUF_F_RX_FDIR_ID
 	RxIPCksumBad  uint64 = C.RTE_MBUF_F_RX_IP_CKSUM_BAD
 	RxIPCksumGood uint64 = C.RTE_MBUF_F_RX_IP_CKSUM_GOOD
 	RxL4CksumBad  uint64 = C.RTE_MBUF_F_RX_L4_CKSUM_BAD

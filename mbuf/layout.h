@@ -21,6 +21,7 @@ enum zc_mbuf_off {
 	ZC_OFF_DATA_LEN = offsetof(struct rte_mbuf, data_len),
 	ZC_OFF_VLAN_TCI = offsetof(struct rte_mbuf, vlan_tci),
 	ZC_OFF_HASH = offsetof(struct rte_mbuf, hash),
+	ZC_OFF_FDIR_HI = offsetof(struct rte_mbuf, hash.fdir.hi),
 	ZC_OFF_BUF_LEN = offsetof(struct rte_mbuf, buf_len),
 	ZC_OFF_NEXT = offsetof(struct rte_mbuf, next),
 	ZC_OFF_TX_OFFLOAD = offsetof(struct rte_mbuf, tx_offload),
