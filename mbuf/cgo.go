@@ -30,6 +30,7 @@ _Static_assert(offsetof(struct rte_mbuf, tx_offload) == 72, "tx_offload");
 _Static_assert(sizeof(((struct rte_mbuf *)0)->pkt_len) == 4, "pkt_len size");
 _Static_assert(sizeof(((struct rte_mbuf *)0)->data_len) == 2, "data_len size");
 _Static_assert(sizeof(((struct rte_mbuf *)0)->hash.rss) == 4, "rss size");
+_Static_assert(offsetof(struct rte_mbuf, hash.fdir.hi) == 48, "hash.fdir.hi");
 
 static struct rte_mempool *zc_pool_create(const char *name, unsigned n, unsigned cache,
 		uint16_t data_room, int socket, int *err) {
@@ -82,6 +83,7 @@ const (
 	offDataLen  = 40
 	offVlanTCI  = 42
 	offHash     = 44
+	offFdirHi   = 48
 	offBufLen   = 54
 	offNext     = 64
 	offTxOffld  = 72
@@ -104,6 +106,8 @@ func cFree(m *Mbuf)  { C.zc_free(cm(m)) }
 const (
 	RxVLAN        uint64 = C.RTE_MBUF_F_RX_VLAN
 	RxRSSHash     uint64 = C.RTE_MBUF_F_RX_RSS_HASH
+	RxFdir        uint64 = C.RTE_MBUF_F_RX_FDIR
+	RxFdirID      uint64 = C.RTE_MBUF_F_RX_FDIR_ID
 	RxIPCksumBad  uint64 = C.RTE_MBUF_F_RX_IP_CKSUM_BAD
 	RxIPCksumGood uint64 = C.RTE_MBUF_F_RX_IP_CKSUM_GOOD
 	RxL4CksumBad  uint64 = C.RTE_MBUF_F_RX_L4_CKSUM_BAD

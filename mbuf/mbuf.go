@@ -160,6 +160,24 @@ func (m *Mbuf) RSSHash() uint32 { return *m.u32(offHash) }
 // SetRSSHash sets the RSS hash field.
 func (m *Mbuf) SetRSSHash(h uint32) { *m.u32(offHash) = h }
 
+// Mark is the flow mark a rule wrote into the packet, and whether it
+// has one: the flow director id (hash.fdir.hi) where ol_flags has
+// RxFdirID, as a NIC writes a rte_flow mark action's id, and as zcnic's
+// software rules (package flow) do.
+func (m *Mbuf) Mark() (uint32, bool) {
+	if *m.u64(offOlFlags)&RxFdirID == 0 {
+		return 0, false
+	}
+	return *m.u32(offFdirHi), true
+}
+
+// SetMark writes a flow mark as a NIC does: hash.fdir.hi, with RxFdir
+// and RxFdirID in ol_flags.
+func (m *Mbuf) SetMark(id uint32) {
+	*m.u32(offFdirHi) = id
+	*m.u64(offOlFlags) |= RxFdir | RxFdirID
+}
+
 // OlFlags are the offload flags (see the Rx... and Tx... constants).
 func (m *Mbuf) OlFlags() uint64 { return *m.u64(offOlFlags) }
 

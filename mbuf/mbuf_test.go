@@ -278,3 +278,25 @@ func TestFreeReturnsToPool(t *testing.T) {
 	nilMbuf.Free() // rte_pktmbuf_free(NULL) does nothing
 	assert.True(t, p.Full())
 }
+
+// A mark sits where a NIC writes rte_flow's mark (hash.fdir.hi, with
+// the FDIR flags), apart from the RSS hash, and Reset clears it.
+func TestMark(t *testing.T) {
+	p := newPool(t, 15, 0)
+	m := alloc(t, p)
+	defer m.Free()
+	_, ok := m.Mark()
+	assert.False(t, ok, "a fresh mbuf has no mark")
+	m.SetRSSHash(0x11111111)
+	m.SetMark(0xcafe0001)
+	id, ok := m.Mark()
+	assert.True(t, ok)
+	assert.Equal(t, uint32(0xcafe0001), id)
+	assert.Equal(t, uint32(0x11111111), m.RSSHash(), "the mark is hash.fdir.hi, not the RSS hash")
+	assert.Equal(t, mbuf.RxFdir|mbuf.RxFdirID, m.OlFlags())
+	assert.Equal(t, uint64(1)<<2, mbuf.RxFdir)
+	assert.Equal(t, uint64(1)<<13, mbuf.RxFdirID)
+	m.Reset()
+	_, ok = m.Mark()
+	assert.False(t, ok)
+}
