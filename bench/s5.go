@@ -128,8 +128,8 @@ type S5Run struct {
 	CyclesPerPacket float64 `json:"cycles_per_packet,omitempty"`
 	// NsPerPacket is CyclesPerPacket in ns.
 	NsPerPacket float64 `json:"ns_per_packet,omitempty"`
-	// TSCHz is the TSC frequency (dpdk-test-acl's figures imply it;
-	// zcnic's run uses its round's).
+	// TSCHz is the TSC frequency (zcnic reports it; dpdk-test-acl's
+	// figures imply it).
 	TSCHz float64 `json:"tsc_hz,omitempty"`
 	// Classified and Hits are zcnic's packets classified and rule hits.
 	Classified uint64 `json:"classified,omitempty"`
@@ -267,6 +267,7 @@ type ZcnicClassify struct {
 	Port       int    `json:"port"`
 	Classified uint64 `json:"classified"`
 	Cycles     uint64 `json:"cycles"`
+	TSCHz      uint64 `json:"tsc_hz"`
 }
 
 // s5 runs S5: for each round (up to s5Rounds), each row runs
@@ -295,7 +296,6 @@ func (b *runner) s5(ctx context.Context) (*S5Result, []string) {
 			if round%2 == 0 {
 				slices.Reverse(progs)
 			}
-			var hz float64
 			for _, prog := range progs {
 				if ctx.Err() != nil || (prog == "dpdk-test-acl" && f.Rules == 0) {
 					continue
@@ -303,8 +303,8 @@ func (b *runner) s5(ctx context.Context) (*S5Result, []string) {
 				r := S5Run{Round: round, Program: prog, Log: filepath.Join(b.logs, fmt.Sprintf("S5-%d-r%d-%s.log", f.Rules, round, prog))}
 				if prog == "zcnic" {
 					err = b.s5Zcnic(ctx, f, &r)
-				} else if err = b.s5TestACL(ctx, f, step, &r); err == nil {
-					hz = r.TSCHz
+				} else {
+					err = b.s5TestACL(ctx, f, step, &r)
 				}
 				if err != nil {
 					r.Error = oneLine(err)
@@ -313,15 +313,10 @@ func (b *runner) s5(ctx context.Context) (*S5Result, []string) {
 				}
 				res.Rows[i].Runs = append(res.Rows[i].Runs, r)
 			}
-			// zcnic's cycles in ns at the TSC rate of its round's
-			// dpdk-test-acl run (the same lcore's TSC).
 			for j := range res.Rows[i].Runs {
 				r := &res.Rows[i].Runs[j]
 				if r.Round != round || r.Error != "" {
 					continue
-				}
-				if r.Program == "zcnic" && r.CyclesPerPacket > 0 && hz > 0 {
-					r.TSCHz, r.NsPerPacket = hz, r.CyclesPerPacket/hz*1e9
 				}
 				b.logf("S5 %5d rules round %d/%d %-13s %s", f.Rules, round, rounds, r.Program, r.line())
 				if r.Note != "" {
@@ -389,7 +384,17 @@ func (b *runner) s5Zcnic(ctx context.Context, f S5Files, r *S5Run) error {
 		return fmt.Errorf("zcnic printed %d stats lines, want %d (see %s)", len(samples), need, r.Log)
 	}
 	r.Mpps = v / 1e6
+	return s5Counters(s, f, r)
+}
+
+// s5Counters reads a zcnic S5 run's summary: every rule in software,
+// the hits, and the classification's cycles per packet; a share of
+// matching packets away from the bench's own count is noted.
+func s5Counters(s ZcnicSummary, f S5Files, r *S5Run) error {
 	if f.Rules == 0 {
+		if len(s.Rules) != 0 {
+			return fmt.Errorf("zcnic's summary has %d rules, want none", len(s.Rules))
+		}
 		return nil
 	}
 	if len(s.Rules) != f.Rules {
@@ -401,15 +406,17 @@ func (b *runner) s5Zcnic(ctx context.Context, f S5Files, r *S5Run) error {
 		}
 		r.Hits += rs.Hits
 	}
+	var cycles uint64
 	for _, c := range s.Classify {
 		r.Classified += c.Classified
-		if c.Classified > 0 {
-			r.CyclesPerPacket = float64(c.Cycles) / float64(c.Classified)
-		}
+		cycles += c.Cycles
+		r.TSCHz = float64(c.TSCHz)
 	}
-	if r.Classified == 0 || r.CyclesPerPacket == 0 {
-		return fmt.Errorf("zcnic's summary counts no classification cycles")
+	if r.Classified == 0 || cycles == 0 || r.TSCHz == 0 {
+		return fmt.Errorf("zcnic's summary counts no classification cycles (or no TSC rate)")
 	}
+	r.CyclesPerPacket = float64(cycles) / float64(r.Classified)
+	r.NsPerPacket = r.CyclesPerPacket / r.TSCHz * 1e9
 	// Every rule counts: the hits over the packets classified is the
 	// trace's share of matching packets (the replay repeats it).
 	if got := float64(r.Hits) / float64(r.Classified); math.Abs(got-f.Matched) > 0.02 {

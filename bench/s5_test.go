@@ -77,3 +77,35 @@ func TestZcnicArgsScenarioFlags(t *testing.T) {
 		"--rulesf=r", "--tracef=t", "--bldcat=1", "--runcat=1", "--tracestep=128", "--iter=5", "--verbose=0"},
 		TestACLArgs("r", "t", 1, 5, 128, false, false))
 }
+
+func TestS5Counters(t *testing.T) {
+	out := `{"command":"fwd","ports":[],"leaked_mbufs":0,
+	"rules":[{"port":0,"index":0,"rule":"pattern eth / ipv4 / end actions count / end","placement":"software","hits":850,"bytes":1000},
+	         {"port":0,"index":1,"rule":"pattern eth / ipv6 / end actions count / end","placement":"software","hits":50,"bytes":10}],
+	"classify":[{"port":0,"classified":1000,"cycles":60000,"tsc_hz":3000000000}]}`
+	s, err := ParseZcnicSummary(out)
+	require.NoError(t, err)
+	f := S5Files{Rules: 2, Matched: 0.9}
+	var r S5Run
+	require.NoError(t, s5Counters(s, f, &r))
+	assert.Equal(t, uint64(900), r.Hits)
+	assert.Equal(t, uint64(1000), r.Classified)
+	assert.Equal(t, 60.0, r.CyclesPerPacket)
+	assert.InDelta(t, 20.0, r.NsPerPacket, 1e-9)
+	assert.Empty(t, r.Note, "90% matched, as the bench counted")
+
+	f.Matched = 0.5
+	r = S5Run{}
+	require.NoError(t, s5Counters(s, f, &r))
+	assert.Contains(t, r.Note, "matched 90.0% of the packets, the bench's matcher 50.0%")
+
+	r = S5Run{}
+	assert.ErrorContains(t, s5Counters(s, S5Files{Rules: 3}, &r), "2 rules, want 3")
+	s.Rules[1].Placement = "hardware"
+	assert.ErrorContains(t, s5Counters(s, f, &r), "in hardware, want software")
+	s.Rules[1].Placement = "software"
+	s.Classify = nil
+	assert.ErrorContains(t, s5Counters(s, f, &r), "no classification cycles")
+	assert.ErrorContains(t, s5Counters(s, S5Files{}, &r), "want none")
+	assert.NoError(t, s5Counters(ZcnicSummary{}, S5Files{}, &r))
+}
