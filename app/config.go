@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/zcnic/zcnic/eal"
+	"github.com/zcnic/zcnic/flow"
 	"github.com/zcnic/zcnic/mbuf"
 	"github.com/zcnic/zcnic/port"
 )
@@ -26,6 +27,13 @@ type PortConfig struct {
 	RSSHash uint64
 	// TxOffloads requests tx offloads (port.TxOffload...).
 	TxOffloads uint64
+	// Rules, if set, are the port's flow rules, placed as the table
+	// says (on the NIC with rte_flow, or in software in the loops that
+	// poll the port, before the handler sees a packet: drops never reach
+	// it, marks are in the mbufs). The table stays usable while the run
+	// goes: Stats, and Replace to swap the rules under traffic. A table
+	// is on one port at a time.
+	Rules *flow.Table
 }
 
 // Queue names an rx queue: the index of a port in Config.Ports and the
@@ -176,10 +184,18 @@ func (c *Config) normalize() error {
 	if c.DataRoom == 0 {
 		c.DataRoom = mbuf.DefaultDataRoom
 	}
+	tables := map[*flow.Table]int{}
 	for i, p := range c.Ports {
 		if p.Device == "" {
 			return cfgErr("Ports[%d]: empty Device", i)
 		}
+		if p.Rules == nil {
+			continue
+		}
+		if j, ok := tables[p.Rules]; ok {
+			return cfgErr("Ports[%d]: its Rules are those of Ports[%d]: a table is on one port", i, j)
+		}
+		tables[p.Rules] = i
 	}
 	if err := c.checkRings(); err != nil {
 		return err

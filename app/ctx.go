@@ -49,6 +49,8 @@ type Ctx struct {
 	injected uint64
 	turns    uint
 
+	rules []loopRules // the software flow rules of ports this loop polls
+
 	mu  sync.Mutex // guards pub
 	pub LcoreCounters
 }

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/zcnic/zcnic/flow"
 	"github.com/zcnic/zcnic/mbuf"
 	"github.com/zcnic/zcnic/ring"
 )
@@ -21,6 +22,13 @@ type source struct {
 	v    []int16
 }
 
+// loopRules is a port's flow rules as one loop runs them: the binding
+// and the loop's slot in it.
+type loopRules struct {
+	b    *flow.Binding
+	slot int
+}
+
 // pipeRing is one of Config.Rings, shared by the loops it connects.
 type pipeRing struct {
 	r *ring.Ring
@@ -34,6 +42,19 @@ type pipeRing struct {
 // in flight, and tells the rings it fills that it is done.
 func (c *Ctx) loop(stop *atomic.Bool, h Handler) error {
 	defer c.doneProducing()
+	for _, r := range c.rules {
+		r.b.Online(r.slot)
+	}
+	offline := func() {
+		for _, r := range c.rules {
+			r.b.Offline(r.slot)
+		}
+	}
+	defer func() {
+		if offline != nil {
+			offline() // a handler panicked
+		}
+	}()
 	for !stop.Load() {
 		if c.source != nil {
 			c.source(c)
@@ -43,6 +64,10 @@ func (c *Ctx) loop(stop *atomic.Bool, h Handler) error {
 			c.publish()
 		}
 	}
+	// No rx queue is polled from here on: the rules' sets may be
+	// swapped without waiting for this loop.
+	offline()
+	offline = nil
 	c.drain(h)
 	c.flush()
 	c.publish()

@@ -18,11 +18,12 @@ const (
 	DropMalformed  DropReason = C.ZC_DROP_MALFORMED // the packet did not parse
 	DropTTL        DropReason = C.ZC_DROP_TTL       // TTL or hop limit ran out
 	DropNoRoute    DropReason = C.ZC_DROP_NOROUTE   // no output for it
+	DropRule       DropReason = C.ZC_DROP_RULE      // a flow rule's drop action (PortConfig.Rules, in software)
 	DropUser       DropReason = C.ZC_DROP_USER      // first reason free for the handler's own use
 	NumDropReasons DropReason = C.ZC_NREASONS
 )
 
-var dropNames = [NumDropReasons]string{"unhandled", "tx_full", "filtered", "malformed", "ttl", "no_route", "user0", "user1", "user2", "user3"}
+var dropNames = [NumDropReasons]string{"unhandled", "tx_full", "filtered", "malformed", "ttl", "no_route", "rule", "user0", "user1", "user2", "user3"}
 
 func (r DropReason) String() string {
 	if r >= 0 && r < NumDropReasons {

@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/zcnic/zcnic/eal"
+	"github.com/zcnic/zcnic/flow"
 	"github.com/zcnic/zcnic/internal/pcapfile"
 	"github.com/zcnic/zcnic/mbuf"
 	"github.com/zcnic/zcnic/port"
@@ -34,6 +35,9 @@ type runner struct {
 	rings  []*pipeRing
 	start  time.Time
 	leaked int
+	// bindings are the ports' flow rules on their ports, by port index
+	// (nil where a port has none).
+	bindings []*flow.Binding
 }
 
 // Run sets up the EAL (if it is not running), the mbuf pool and the
@@ -151,6 +155,9 @@ func (r *runner) setup() error {
 			return fmt.Errorf("app: port %d: %w", i, err)
 		}
 	}
+	if err := r.bindRules(); err != nil {
+		return err
+	}
 	if cfg.OnReady != nil {
 		if err := cfg.OnReady(r.ports); err != nil {
 			return fmt.Errorf("app: OnReady: %w", err)
@@ -160,6 +167,41 @@ func (r *runner) setup() error {
 }
 
 var poolSeq atomic.Int64
+
+// bindRules puts each port's flow rules on the port, and gives every
+// loop that polls the port its slot: its rx sources of that port run
+// the software rules on each vector.
+func (r *runner) bindRules() error {
+	r.bindings = make([]*flow.Binding, len(r.ports))
+	for i, pc := range r.cfg.Ports {
+		if pc.Rules == nil {
+			continue
+		}
+		var loops []*Ctx
+		for _, c := range r.ctxs {
+			for _, s := range c.srcs[:c.nq] {
+				if s.q.Port == i {
+					loops = append(loops, c)
+					break
+				}
+			}
+		}
+		b, err := pc.Rules.Bind(r.ports[i].ID(), r.cfg.rxQueues(i), len(loops), r.cfg.Vector)
+		if err != nil {
+			return fmt.Errorf("app: port %d: %w", i, err)
+		}
+		r.bindings[i] = b
+		for slot, c := range loops {
+			c.rules = append(c.rules, loopRules{b: b, slot: slot})
+			for _, s := range c.srcs[:c.nq] {
+				if s.q.Port == i {
+					s.s.setRules(flow.ClassifyFunc(), b.Loop(slot))
+				}
+			}
+		}
+	}
+	return nil
+}
 
 // replayHeld is how many mbufs the ports keep for themselves outside
 // their descriptors: a net_pcap port with infinite_rx=1 loads every
@@ -341,6 +383,17 @@ func (r *runner) snapshot() Snapshot {
 		s.PoolSize = r.pool.Count()
 		s.PoolInUse = r.pool.InUse()
 	}
+	for i, pc := range r.cfg.Ports {
+		if pc.Rules == nil || r.bindings == nil {
+			continue
+		}
+		if s.Rules == nil {
+			s.Rules = make([][]flow.RuleStats, len(r.ports))
+			s.Classify = make([]flow.ClassifyStats, len(r.ports))
+		}
+		s.Rules[i] = pc.Rules.Stats()
+		s.Classify[i] = pc.Rules.Classify()
+	}
 	s.Devices = make([]DevCounters, len(r.ports))
 	for i, p := range r.ports {
 		s.Devices[i] = devCounters(p)
@@ -401,6 +454,18 @@ func (r *runner) teardown() error {
 	for _, c := range r.ctxs {
 		c.release()
 	}
+	// The loops have ended: the rules leave their ports (the NIC's are
+	// destroyed while the ports are open), their counts stay in the
+	// tables.
+	for i, b := range r.bindings {
+		if b == nil {
+			continue
+		}
+		if err := b.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("app: port %d: %w", i, err))
+		}
+	}
+	r.bindings = nil
 	for _, pr := range r.rings {
 		pr.r.Drain()
 		if err := pr.r.Free(); err != nil {

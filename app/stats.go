@@ -3,6 +3,8 @@ package app
 import (
 	"fmt"
 	"time"
+
+	"github.com/zcnic/zcnic/flow"
 )
 
 // PortCounters count one port's traffic as seen by the runner's loops.
@@ -94,6 +96,12 @@ type Snapshot struct {
 	PoolSize  int
 	// LoopBytes says the loops counted bytes (Config.CountBytes).
 	LoopBytes bool
+	// Rules are each port's flow rules (PortConfig.Rules): where each
+	// runs and its hits, indexed like Ports, nil for a port without
+	// rules (and nil altogether when no port has any). Classify is the
+	// cost of each port's software classification.
+	Rules    [][]flow.RuleStats
+	Classify []flow.ClassifyStats
 }
 
 // ByteSource says where a port's byte figures come from.

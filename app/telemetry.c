@@ -10,7 +10,7 @@
 #include "telemetry.h"
 
 static const char *const reason_names[ZC_NREASONS] = {
-	"unhandled", "tx_full", "filtered", "malformed", "ttl", "no_route",
+	"unhandled", "tx_full", "filtered", "malformed", "ttl", "no_route", "rule",
 	"user0", "user1", "user2", "user3",
 };
 

@@ -133,6 +133,13 @@ func (t *cturn) countPoll(busy bool) {
 	}
 }
 
+// setRules makes fn (a zc_classify_fn) with arg run on every vector
+// the source receives, before the handler.
+func (s *csrc) setRules(fn, arg unsafe.Pointer) {
+	s.classify = C.zc_classify_fn(fn)
+	s.rules = arg
+}
+
 func (s *csrc) received() int     { return int(s.got) }
 func (s *csrc) setActive(on bool) { s.active = C.uint8_t(b2i(on)) }
 func (s *csrc) setAll(v int16)    { s.vall = C.int16_t(v) }

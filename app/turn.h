@@ -57,6 +57,7 @@ enum zc_drop_reason {
 	ZC_DROP_MALFORMED, /* the packet did not parse */
 	ZC_DROP_TTL,       /* TTL or hop limit ran out */
 	ZC_DROP_NOROUTE,   /* no output for it */
+	ZC_DROP_RULE,      /* a flow rule's drop action (software rules) */
 	ZC_DROP_USER,      /* the first of the handler's own reasons */
 	ZC_NREASONS = ZC_DROP_USER + 4,
 };
@@ -85,6 +86,15 @@ struct zc_out {
 	uint16_t n, cap;
 };
 
+/*
+ * A port's software flow rules, run on each vector of its rx queues
+ * before the handler sees it (package flow's zf_classify): it moves the
+ * packets a rule drops to drop[*ndrop...], compacts the others at the
+ * front of pkts and returns how many are left.
+ */
+typedef uint16_t (*zc_classify_fn)(void *rules, struct rte_mbuf **pkts, uint16_t n,
+				   struct rte_mbuf **drop, uint16_t *ndrop);
+
 /* What a loop polls: an rx queue, or a ring. */
 struct zc_src {
 	struct rte_mbuf **rx;  /* [vector]: the packets of the last turn */
@@ -96,6 +106,8 @@ struct zc_src {
 	uint16_t got;          /* packets in rx waiting for their verdicts */
 	int16_t vall;          /* verdict of the packets whose own is 0 */
 	uint8_t active;        /* poll it */
+	zc_classify_fn classify; /* the port's software rules, or NULL */
+	void *rules;             /* classify's first argument */
 };
 
 /* One loop's state. */

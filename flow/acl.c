@@ -42,7 +42,7 @@ struct zf_key {
 _Static_assert(sizeof(struct zf_key) == ZF_KEY_SIZE, "key size");
 
 enum {
-	K_FLAGS, K_PROTO, K_ITYPE, K_ICODE, K_ETYPE, K_TCI, K_SPORT, K_DPORT,
+	K_FLAGS, K_PROTO, K_ITYPE, K_ICODE, K_PAD, K_ETYPE, K_TCI, K_SPORT, K_DPORT,
 	K_SRC4, K_DST4, K_SRC6, K_DST6 = K_SRC6 + 4, K_SMAC_HI = K_DST6 + 4,
 	K_SMAC_LO, K_DMAC_HI, K_DMAC_LO, K_NFIELDS,
 };
@@ -57,7 +57,11 @@ static void field_defs(struct rte_acl_config *cfg)
 	DEF(K_FLAGS, RTE_ACL_FIELD_TYPE_BITMASK, 1, KOFF(flags), in++);
 	DEF(K_PROTO, RTE_ACL_FIELD_TYPE_BITMASK, 1, KOFF(proto), in);
 	DEF(K_ITYPE, RTE_ACL_FIELD_TYPE_BITMASK, 1, KOFF(itype), in);
-	DEF(K_ICODE, RTE_ACL_FIELD_TYPE_BITMASK, 1, KOFF(icode), in++);
+	DEF(K_ICODE, RTE_ACL_FIELD_TYPE_BITMASK, 1, KOFF(icode), in);
+	/* The trie takes each input group's 4 bytes in field order: a group
+	 * must be covered whole, so the spare byte is a field too (always
+	 * a wildcard). */
+	DEF(K_PAD, RTE_ACL_FIELD_TYPE_BITMASK, 1, KOFF(pad1), in++);
 	DEF(K_ETYPE, RTE_ACL_FIELD_TYPE_BITMASK, 2, KOFF(etype), in);
 	DEF(K_TCI, RTE_ACL_FIELD_TYPE_BITMASK, 2, KOFF(tci), in++);
 	DEF(K_SPORT, RTE_ACL_FIELD_TYPE_RANGE, 2, KOFF(sport), in);

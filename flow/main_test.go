@@ -1,0 +1,9 @@
+package flow
+
+import (
+	"testing"
+
+	"github.com/zcnic/zcnic/internal/ealtest"
+)
+
+func TestMain(m *testing.M) { ealtest.Main(m, ealtest.Config()) }
