@@ -302,10 +302,15 @@ func writeLines[T any](path string, xs []T, line func(T) string) error {
 }
 
 // WriteRuleFiles writes rules for zcnic (one `pattern ... / end
-// actions ... / end` rule a line, for zcnic fwd --rules) and for
-// dpdk-test-acl (--rulesf), in the same order.
-func WriteRuleFiles(rules []ACLRule, actions, zcnicPath, testACLPath string) error {
-	if err := writeLines(zcnicPath, rules, func(r ACLRule) string { return r.Testpmd(actions) }); err != nil {
+// actions ... / end` rule a line, for zcnic fwd --rules, each prefixed
+// with `flow create PORT` unless port is -1) and for dpdk-test-acl
+// (--rulesf), in the same order.
+func WriteRuleFiles(rules []ACLRule, port int, actions, zcnicPath, testACLPath string) error {
+	prefix := ""
+	if port >= 0 {
+		prefix = fmt.Sprintf("flow create %d ", port)
+	}
+	if err := writeLines(zcnicPath, rules, func(r ACLRule) string { return prefix + r.Testpmd(actions) }); err != nil {
 		return err
 	}
 	return writeLines(testACLPath, rules, ACLRule.TestACL)

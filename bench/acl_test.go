@@ -196,7 +196,7 @@ func TestTestACLAgreesWithMatcher(t *testing.T) {
 	trace := GenACLTrace(rules, 1000, 11)
 	dir := t.TempDir()
 	rf, tf := filepath.Join(dir, "rules.txt"), filepath.Join(dir, "trace.txt")
-	require.NoError(t, WriteRuleFiles(rules, "count", filepath.Join(dir, "rules.flow"), rf))
+	require.NoError(t, WriteRuleFiles(rules, 0, "count", filepath.Join(dir, "rules.flow"), rf))
 	require.NoError(t, WriteTrace(trace, filepath.Join(dir, "trace.pcap"), tf))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -60,6 +61,9 @@ type S5Files struct {
 // a trace drawn from them; the 0-rule row replays the 10,000-rule
 // trace.
 func WriteS5Files(dir string) ([]S5Files, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
 	all := GenACLRules(slices.Max(S5RuleCounts), s5Seed)
 	var out []S5Files
 	for _, n := range S5RuleCounts {
@@ -76,7 +80,8 @@ func WriteS5Files(dir string) ([]S5Files, error) {
 		}
 		if n > 0 {
 			f.ZcnicRules = filepath.Join(dir, fmt.Sprintf("rules-%d.flow", n))
-			if err := WriteRuleFiles(rules, s5Actions, f.ZcnicRules, f.TestACLRule); err != nil {
+			// On the replaying port only (port 1 is the sink).
+			if err := WriteRuleFiles(rules, 0, s5Actions, f.ZcnicRules, f.TestACLRule); err != nil {
 				return nil, err
 			}
 			hit := 0
