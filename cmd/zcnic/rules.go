@@ -24,9 +24,9 @@ type ruleFlags struct {
 }
 
 func (f *ruleFlags) register(fs *flag.FlagSet) {
-	fs.Var(&f.files, "rules", "flow rules `FILE`: one rule a line in testpmd's flow create syntax, `pattern ITEM / ... / end actions ACTION / ... / end`, # comments; a rule applies to every port unless it starts with `flow create PORT` (repeatable)")
+	fs.Var(&f.files, "rules", "flow rules `FILE`: one rule a line in testpmd's flow create syntax, 'pattern ITEM / ... / end actions ACTION / ... / end', # comments; a rule applies to every port unless it starts with 'flow create PORT' (repeatable)")
 	fs.Var(&f.rules, "rule", "one flow `RULE` in the same syntax, like 'pattern eth / ipv4 / udp dst is 53 / end actions drop / end' (repeatable; after the --rules files' rules)")
-	fs.StringVar(&f.placement, "rule-placement", "auto", "where the rules run: auto (on the NIC where it takes a rule, else in software), hardware (on the NIC, or fail), software (in zcnic's loop, with DPDK's ACL)")
+	fs.StringVar(&f.placement, "rule-placement", "auto", "`WHERE` the rules run: auto (on the NIC where it takes a rule, else in software), hardware (on the NIC, or fail), software (in zcnic's loop, with DPDK's ACL)")
 }
 
 // placedRule is a rule with where it came from, for error messages.
