@@ -173,6 +173,7 @@ type S5Row struct {
 type S5Result struct {
 	ID       string  `json:"id"`
 	Title    string  `json:"title"`
+	Rounds   int     `json:"rounds"`
 	TraceLen int     `json:"trace_packets"`
 	Step     int     `json:"classify_step"`
 	Rows     []S5Row `json:"rows"`
@@ -229,7 +230,7 @@ func (r *S5Row) Spread(prec int) string {
 // Markdown is S5's table.
 func (s *S5Result) Markdown() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s (%d-packet traces, %d packets a classify call, same lcore)\n\n", s.ID, s.Title, s.TraceLen, s.Step)
+	fmt.Fprintf(&b, "%s: %s (%d rounds, alternating; %d-packet traces, %d packets a classify call, both on the forwarding lcore; zcnic's ns/pkt is its classification step: keys from the mbufs, rte_acl_classify, the actions)\n\n", s.ID, s.Title, s.Rounds, s.TraceLen, s.Step)
 	b.WriteString("| rules | zcnic Mpps (median) | zcnic classify ns/pkt | dpdk-test-acl ns/pkt | dpdk-test-acl/zcnic per packet: median of round ratios (min-max), above 1: zcnic faster | trace packets matching a rule | zcnic rounds (Mpps) |\n")
 	b.WriteString("|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, r := range s.Rows {
@@ -295,6 +296,7 @@ func (b *runner) s5(ctx context.Context) (*S5Result, []string) {
 	}
 	var failures []string
 	rounds := min(b.cfg.Rounds, s5Rounds)
+	res.Rounds = rounds
 	for round := 1; round <= rounds && ctx.Err() == nil; round++ {
 		for i, f := range files {
 			progs := []string{"dpdk-test-acl", "zcnic"}
