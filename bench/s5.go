@@ -240,8 +240,12 @@ func (s *S5Result) Markdown() string {
 				mpps = append(mpps, run.Mpps)
 			}
 		}
-		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %.1f%% | %s |\n", r.Rules, fmtNum(r.ZcnicMpps, 2), fmtNum(r.ZcnicNs, 1), fmtNum(r.TestACLNs, 1),
-			r.Spread(3), 100*r.Matched, fmtList(mpps, 2))
+		matched := "n/a" // no rules
+		if r.Rules > 0 {
+			matched = fmt.Sprintf("%.1f%%", 100*r.Matched)
+		}
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | %s |\n", r.Rules, fmtNum(r.ZcnicMpps, 2), fmtNum(r.ZcnicNs, 1), fmtNum(r.TestACLNs, 1),
+			r.Spread(3), matched, fmtList(mpps, 2))
 	}
 	return b.String()
 }

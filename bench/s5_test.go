@@ -67,7 +67,7 @@ func TestS5Summarize(t *testing.T) {
 	md := res.Markdown()
 	assert.Contains(t, md, "(3 rounds, alternating; 2048-packet traces, 128 packets a classify call")
 	assert.Contains(t, md, "| 100 | 31.00 | 11.5 | 20.0 | 1.750 (1.500-2.000) | 90.0% | 30.00, 32.00 |")
-	assert.Contains(t, md, "| 0 | 40.00 | n/a | n/a | n/a | 0.0% | 40.00 |")
+	assert.Contains(t, md, "| 0 | 40.00 | n/a | n/a | n/a | n/a | 40.00 |")
 	assert.Equal(t, "ratios S5-100=1.75(1.50-2.00)", res.RatiosLine())
 }
 
