@@ -36,6 +36,15 @@
 // their rings before they end, so packets already received still go
 // out. Rings must not form a cycle; Run checks.
 //
+// # Flow rules
+//
+// A port may carry flow rules (PortConfig.Rules, a flow.Table): the run
+// puts them on the NIC where it takes them, and runs the others in the
+// loops that poll the port, in C, on each vector before the handler
+// sees it: a rule's drops never reach the handler (DropRule), its marks
+// are in the mbufs ((*mbuf.Mbuf).Mark). Snapshot.Rules has each rule's
+// placement and hits; the table can be replaced while the run goes.
+//
 // # Counters
 //
 // Every loop counts per port (packets and bytes received and sent,

@@ -42,9 +42,9 @@ struct zf_key {
 _Static_assert(sizeof(struct zf_key) == ZF_KEY_SIZE, "key size");
 
 enum {
-	K_FLAGS, K_PROTO, K_ITYPE, K_ICODE, K_PAD, K_ETYPE, K_TCI, K_SPORT, K_DPORT,
+	K_FLAGS, K_PROTO, K_ITYPE, K_ICODE, K_PAD, K_ETYPE, K_TCI,
 	K_SRC4, K_DST4, K_SRC6, K_DST6 = K_SRC6 + 4, K_SMAC_HI = K_DST6 + 4,
-	K_SMAC_LO, K_DMAC_HI, K_DMAC_LO, K_NFIELDS,
+	K_SMAC_LO, K_DMAC_HI, K_DMAC_LO, K_SPORT, K_DPORT, K_NFIELDS,
 };
 
 #define KOFF(f) offsetof(struct zf_key, f)
@@ -64,8 +64,6 @@ static void field_defs(struct rte_acl_config *cfg)
 	DEF(K_PAD, RTE_ACL_FIELD_TYPE_BITMASK, 1, KOFF(pad1), in++);
 	DEF(K_ETYPE, RTE_ACL_FIELD_TYPE_BITMASK, 2, KOFF(etype), in);
 	DEF(K_TCI, RTE_ACL_FIELD_TYPE_BITMASK, 2, KOFF(tci), in++);
-	DEF(K_SPORT, RTE_ACL_FIELD_TYPE_RANGE, 2, KOFF(sport), in);
-	DEF(K_DPORT, RTE_ACL_FIELD_TYPE_RANGE, 2, KOFF(dport), in++);
 	DEF(K_SRC4, RTE_ACL_FIELD_TYPE_MASK, 4, KOFF(src4), in++);
 	DEF(K_DST4, RTE_ACL_FIELD_TYPE_MASK, 4, KOFF(dst4), in++);
 	for (int i = 0; i < 4; i++)
@@ -76,6 +74,12 @@ static void field_defs(struct rte_acl_config *cfg)
 	DEF(K_SMAC_LO, RTE_ACL_FIELD_TYPE_BITMASK, 2, KOFF(smac) + 4, in);
 	DEF(K_DMAC_HI, RTE_ACL_FIELD_TYPE_BITMASK, 2, KOFF(dmac), in++);
 	DEF(K_DMAC_LO, RTE_ACL_FIELD_TYPE_BITMASK, 4, KOFF(dmac) + 2, in++);
+	/* Port ranges last, as DPDK's l3fwd-acl and test-acl have them: a
+	 * range expands into many paths, and what follows it in the trie
+	 * is copied under each (10,000 5-tuple rules with the ports before
+	 * the addresses need more than rte_acl's 8 tries). */
+	DEF(K_SPORT, RTE_ACL_FIELD_TYPE_RANGE, 2, KOFF(sport), in);
+	DEF(K_DPORT, RTE_ACL_FIELD_TYPE_RANGE, 2, KOFF(dport), in++);
 #undef DEF
 	cfg->num_fields = K_NFIELDS;
 	cfg->num_categories = 1;
@@ -231,6 +235,21 @@ static void acl_rule(struct zf_acl_rule *a, const struct zf_rule *r, uint32_t pr
 	}
 }
 
+/* Does field f (of definition d) match any value? */
+static int wildcard(const struct rte_acl_field_def *d, const struct rte_acl_field *f)
+{
+	switch (d->type) {
+	case RTE_ACL_FIELD_TYPE_MASK:
+		return f->mask_range.u32 == 0;
+	case RTE_ACL_FIELD_TYPE_RANGE:
+		return d->size == 2 ? f->value.u16 == 0 && f->mask_range.u16 == 0xffff
+				    : f->value.u32 == 0 && f->mask_range.u32 == UINT32_MAX;
+	default:
+		return d->size == 1 ? f->mask_range.u8 == 0 : d->size == 2 ? f->mask_range.u16 == 0
+			 : d->size == 4 ? f->mask_range.u32 == 0 : f->mask_range.u64 == 0;
+	}
+}
+
 struct zf_act {
 	uint8_t drop, has_mark;
 	uint32_t mark;
@@ -287,18 +306,6 @@ struct zf_set *zf_set_build(const struct zf_rule *rules, const uint32_t *prio, u
 	}
 	if (n == 0)
 		return s;
-	char name[RTE_ACL_NAMESIZE];
-	snprintf(name, sizeof(name), "zcnic_flow_%u", atomic_fetch_add(&seq, 1));
-	struct rte_acl_param prm = {
-		.name = name, .socket_id = SOCKET_ID_ANY,
-		.rule_size = RTE_ACL_RULE_SZ(K_NFIELDS), .max_rule_num = n,
-	};
-	s->acl = rte_acl_create(&prm);
-	if (s->acl == NULL) {
-		seterr(e, rte_errno, "rte_acl_create: %s", rte_strerror(rte_errno));
-		zf_set_free(s);
-		return NULL;
-	}
 	struct zf_acl_rule *ar = calloc(n, sizeof(*ar));
 	if (ar == NULL) {
 		seterr(e, ENOMEM, "%s", "calloc");
@@ -307,15 +314,71 @@ struct zf_set *zf_set_build(const struct zf_rule *rules, const uint32_t *prio, u
 	}
 	for (uint32_t i = 0; i < n; i++)
 		acl_rule(&ar[i], &rules[i], prio[i], i + 1);
-	int rc = rte_acl_add_rules(s->acl, (const struct rte_acl_rule *)ar, n);
+
+	/* Only the key's input groups some rule looks at go into the
+	 * trie: classification walks every byte of every group, so a set
+	 * of IPv4 5-tuple rules reads 17 bytes of the key, not 68. The
+	 * layers byte (group 0) is always the first field. */
+	struct rte_acl_config full = {0}, cfg = {0};
+	field_defs(&full);
+	uint8_t used[RTE_ACL_MAX_FIELDS] = {1};
+	for (uint32_t i = 0; i < n; i++)
+		for (uint32_t k = 1; k < full.num_fields; k++)
+			if (!wildcard(&full.defs[k], &ar[i].field[k]))
+				used[full.defs[k].input_index] = 1;
+	uint32_t map[RTE_ACL_MAX_FIELDS], nf = 0;
+	int last_in = -1, in = -1;
+	for (uint32_t k = 0; k < full.num_fields; k++) {
+		struct rte_acl_field_def d = full.defs[k];
+		if (!used[d.input_index])
+			continue;
+		if (d.input_index != last_in) {
+			last_in = d.input_index;
+			in++;
+		}
+		d.field_index = nf;
+		d.input_index = in;
+		cfg.defs[nf] = d;
+		map[nf++] = k;
+	}
+	cfg.num_fields = nf;
+	cfg.num_categories = 1;
+	size_t rsz = RTE_ACL_RULE_SZ(nf);
+	uint8_t *cr = calloc(n, rsz);
+	if (cr == NULL) {
+		free(ar);
+		seterr(e, ENOMEM, "%s", "calloc");
+		zf_set_free(s);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		struct rte_acl_rule *r = (struct rte_acl_rule *)(cr + i * rsz);
+		r->data = ar[i].data;
+		for (uint32_t j = 0; j < nf; j++)
+			r->field[j] = ar[i].field[map[j]];
+	}
 	free(ar);
+
+	char name[RTE_ACL_NAMESIZE];
+	snprintf(name, sizeof(name), "zcnic_flow_%u", atomic_fetch_add(&seq, 1));
+	struct rte_acl_param prm = {
+		.name = name, .socket_id = SOCKET_ID_ANY,
+		.rule_size = rsz, .max_rule_num = n,
+	};
+	s->acl = rte_acl_create(&prm);
+	if (s->acl == NULL) {
+		free(cr);
+		seterr(e, rte_errno, "rte_acl_create: %s", rte_strerror(rte_errno));
+		zf_set_free(s);
+		return NULL;
+	}
+	int rc = rte_acl_add_rules(s->acl, (const struct rte_acl_rule *)cr, n);
+	free(cr);
 	if (rc != 0) {
 		seterr(e, rc, "rte_acl_add_rules: %s", rte_strerror(-rc));
 		zf_set_free(s);
 		return NULL;
 	}
-	struct rte_acl_config cfg = {0};
-	field_defs(&cfg);
 	rc = rte_acl_build(s->acl, &cfg);
 	if (rc != 0) {
 		seterr(e, rc, "rte_acl_build: %s", rte_strerror(-rc));

@@ -224,3 +224,12 @@ func (s *spec) attr() (group, priority uint32, ingress bool) {
 	C.zf_spec_attr(s.p, &g, &p, &in)
 	return uint32(g), uint32(p), in != 0
 }
+
+func freeSet(s *C.struct_zf_set) { C.zf_set_free(s) }
+
+// keyOf is the classification key of m (for tests).
+func keyOf(m unsafe.Pointer) [C.ZF_KEY_SIZE]byte {
+	var k [C.ZF_KEY_SIZE]byte
+	C.zf_key_of((*C.struct_rte_mbuf)(m), (*C.uint8_t)(unsafe.Pointer(&k[0])))
+	return k
+}
