@@ -39,7 +39,7 @@ bench: setup cli
 	$(GO) build -o bin/zcnic-bench ./bench/cmd/zcnic-bench
 	./bin/zcnic-bench --zcnic bin/zcnic --out out/bench
 
-## bench-quick: the same, 3 short rounds (about 3 minutes; results in out/bench-quick)
+## bench-quick: the same, 3 short rounds (about 4 minutes with S5; results in out/bench-quick)
 bench-quick: setup cli
 	$(GO) build -o bin/zcnic-bench ./bench/cmd/zcnic-bench
 	./bin/zcnic-bench --quick --zcnic bin/zcnic --out out/bench-quick
