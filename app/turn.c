@@ -236,8 +236,16 @@ void zc_turn(uintptr_t tp)
 		t->c.held++;
 	for (uint16_t i = 0; i < t->nsrc; i++) {
 		struct zc_src *s = &t->src[i];
-		if (!s->active || (hold && s->ring == NULL))
+		if (!s->active)
 			continue;
+		if (hold && s->ring == NULL) {
+			/* Not polled this turn: its rules still hear that the
+			 * loop holds no rule set (a quiescent state), so that a
+			 * swap does not wait for the ring to drain. */
+			if (s->classify != NULL)
+				s->classify(s->rules, s->rx, 0, t->drop, &t->ndrop);
+			continue;
+		}
 		s->got = poll(t, s);
 		if (s->got)
 			t->c.busy++;

@@ -189,8 +189,8 @@ static void acl_rule(struct zf_acl_rule *a, const struct zf_rule *r, uint32_t pr
 	int above = r->has_vlan || r->has_ipv4 || r->has_ipv6 || r->has_udp || r->has_tcp || r->has_icmp;
 	if (r->has_eth || above)
 		fv |= F_ETH, fm |= F_ETH;
-	if (above)
-		fm |= F_VLAN, fv |= r->has_vlan ? F_VLAN : 0;
+	if (r->has_vlan)
+		fv |= F_VLAN, fm |= F_VLAN;
 	if (r->has_ipv4)
 		fv |= F_IPV4, fm |= F_IPV4;
 	if (r->has_ipv6)

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -72,4 +73,33 @@ func TestBuildTenThousandRules(t *testing.T) {
 		assert.NotNil(t, s)
 		freeSet(s)
 	}
+}
+
+// Replace compiles the new set without holding up Stats: the stats
+// goroutine of a run reads a table once a second while its 10,000
+// rules are being compiled.
+func TestStatsWhileReplaceCompiles(t *testing.T) {
+	tb, err := NewTable(Software, aclRules(t, 10))
+	require.NoError(t, err)
+	b, err := tb.Bind(0, 1, 1, 128)
+	require.NoError(t, err)
+	defer func() { assert.NoError(t, b.Close()) }()
+	big := aclRules(t, 10000)
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { done <- tb.Replace(big) }()
+	time.Sleep(20 * time.Millisecond)
+	var worst time.Duration
+	for i := 0; i < 5; i++ {
+		t0 := time.Now()
+		st := tb.Stats()
+		worst = max(worst, time.Since(t0))
+		assert.Len(t, st, 10, "the old rules until the new ones are in")
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.NoError(t, <-done)
+	took := time.Since(start)
+	assert.Len(t, tb.Stats(), 10000)
+	assert.Less(t, worst, took/4, "Stats waited for the compile (%v of %v)", worst, took)
+	t.Logf("Replace with 10,000 rules took %v; Stats at most %v meanwhile", took, worst)
 }

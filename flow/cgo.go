@@ -105,6 +105,7 @@ type Error struct {
 	Port uint16
 }
 
+// Error is "call: port N: errno text: the PMD's message (the part)".
 func (e *Error) Error() string {
 	s := fmt.Sprintf("%s: port %d: %s", e.Call, e.Port, rte.Strerror(int(e.Errno)))
 	if e.Message != "" && e.Message != rte.Strerror(int(e.Errno)) {

@@ -24,9 +24,12 @@
 //
 // As rte_flow: the items are the packet's headers, outermost first, and
 // an item in the pattern must be in the packet (udp matches UDP packets
-// only). A pattern that names a layer above Ethernet but no vlan matches
-// untagged frames only (its eth item says has_vlan 0); with vlan, tagged
-// ones (the outer tag). "pattern end" matches every packet. In
+// only). A pattern without a vlan item matches tagged and untagged
+// frames alike, as rte_flow's eth item whose has_vlan is left unused: the
+// layers above are found after the tag (one tag; a frame with two has
+// no IP layer to match); with vlan, tagged frames only, by the outer
+// tag. The eth type is the Ethernet header's own field, the TPID of a
+// tagged frame. "pattern end" matches every packet. In
 // software a layer is in the packet when its header is whole in the
 // first segment: a truncated or malformed packet matches only rules that
 // need none of the layers it lacks, and nothing past the data is read.

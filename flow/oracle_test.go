@@ -152,7 +152,7 @@ func matches(r *flow.Rule, v view) bool {
 			return false
 		}
 	}
-	if above && (p.VLAN != nil) != (v.vlan != nil) {
+	if p.VLAN != nil && v.vlan == nil {
 		return false
 	}
 	if p.VLAN != nil && v.vlan.VLANIdentifier&p.VLAN.VIDMask != p.VLAN.VID&p.VLAN.VIDMask {

@@ -74,8 +74,9 @@ struct zf_spec *zf_spec_build(const struct zf_rule *r)
 	s->attr.priority = r->priority;
 	s->attr.ingress = 1;
 
-	/* eth: always first; it carries the VLAN constraint (has_vlan) of
-	 * a pattern that names layers above it. */
+	/* The items the rule names, and no other: has_vlan is left out, so
+	 * that, as rte_flow says, a pattern without a vlan item matches
+	 * tagged and untagged frames. */
 	struct rte_flow_item_eth *es = &s->eth[0], *em = &s->eth[1];
 	int eth_match = 0;
 	if (r->has_eth) {
@@ -89,13 +90,7 @@ struct zf_spec *zf_spec_build(const struct zf_rule *r)
 		for (int i = 0; i < 6; i++)
 			eth_match |= r->smask[i] | r->dmask[i];
 	}
-	int above = r->has_vlan || r->has_ipv4 || r->has_ipv6 || r->has_udp || r->has_tcp || r->has_icmp;
-	if (above) {
-		es->has_vlan = r->has_vlan;
-		em->has_vlan = 1;
-		eth_match = 1;
-	}
-	if (r->has_eth || above)
+	if (r->has_eth)
 		item(s, RTE_FLOW_ITEM_TYPE_ETH, eth_match ? es : NULL, eth_match ? em : NULL, NULL, sizeof(*es));
 
 	if (r->has_vlan) {

@@ -10,6 +10,7 @@ import (
 // MAC is an Ethernet address.
 type MAC [6]byte
 
+// String is the address as aa:bb:cc:dd:ee:ff.
 func (m MAC) String() string {
 	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5])
 }
@@ -57,9 +58,10 @@ type ICMP struct {
 // Pattern is what a rule matches, layer by layer, as an rte_flow item
 // list (eth / vlan / ipv4 or ipv6 / udp, tcp or icmp). A nil layer is
 // not in the pattern. A layer in the pattern must be in the packet: a
-// pattern with udp matches UDP packets only. A pattern that names any
-// layer above Ethernet but no VLAN matches untagged frames only (its eth
-// item says has_vlan 0); with VLAN, tagged frames only.
+// pattern with udp matches UDP packets only. A pattern without VLAN
+// matches tagged and untagged frames alike (as
+// rte_flow's eth item without has_vlan), the layers above found after
+// the tag; with VLAN, tagged frames only.
 type Pattern struct {
 	Eth  *Eth
 	VLAN *VLAN
@@ -296,9 +298,4 @@ func (r *Rule) text() string {
 		return r.Text
 	}
 	return r.String()
-}
-
-// needsL3 says the pattern names a layer above Ethernet.
-func (p *Pattern) needsL3() bool {
-	return p.VLAN != nil || p.IPv4 != nil || p.IPv6 != nil || p.UDP != nil || p.TCP != nil || p.ICMP != nil
 }

@@ -117,3 +117,58 @@ func replaceUnderTraffic(t *testing.T, loops int) {
 	assert.Equal(t, rx.Forwarded, res.Ports[1].TxPackets+res.Drops()[app.DropTxFull])
 	t.Logf("%d swaps, %d packets: %d through the count sets, %d dropped by the drop sets", swaps, rx.RxPackets, counted, dropped)
 }
+
+// A pipeline's rx loop that stops polling while its ring is full (a
+// stalled worker) still lets a swap through at once: it reports that it
+// holds no rule set every turn, polled or not.
+func TestReplaceWhileRxHeld(t *testing.T) {
+	tb, err := flow.NewTable(flow.Software, parseAll(t, []string{"pattern end actions count / end"}))
+	require.NoError(t, err)
+	worker, main := ealtest.Worker(t), eal.MainLcore()
+	require.NotEqual(t, worker, main)
+	stalled := make(chan struct{})
+	release := make(chan struct{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cfg := app.Config{
+		Ports: []app.PortConfig{
+			{Device: ealtest.Name("net_null"), Rules: tb},
+			{Device: ealtest.Name("net_null") + ",no-rx=1"},
+		},
+		Lcores: []app.LcoreConfig{{Lcore: main, Rx: []app.Queue{{Port: 0}}, NoTx: true}, {Lcore: worker}},
+		Rings:  []app.RingConfig{{From: []uint{main}, To: worker, Size: 512}},
+	}
+	var once bool
+	took := make(chan time.Duration, 1)
+	go func() {
+		<-stalled
+		time.Sleep(50 * time.Millisecond) // the ring fills, the rx loop holds
+		t0 := time.Now()
+		err := tb.Replace(parseAll(t, []string{"pattern end actions count / end"}))
+		took <- time.Since(t0)
+		assert.NoError(t, err)
+		close(release)
+		time.Sleep(10 * time.Millisecond)
+		cancel()
+	}()
+	res, err := app.Run(ctx, cfg, func(c *app.Ctx, ms []*mbuf.Mbuf) {
+		if c.FromRing() < 0 {
+			for i := range ms {
+				c.ToRing(i, 0)
+			}
+			return
+		}
+		if !once {
+			once = true
+			close(stalled)
+			<-release // the worker stalls until the swap is done
+		}
+		c.SendAll(len(ms), 1)
+	})
+	require.NoError(t, err)
+	d := <-took
+	assert.Less(t, d, 500*time.Millisecond, "the swap waited for the held rx loop")
+	assert.NotZero(t, res.Lcores[0].Held, "the rx loop was held")
+	assert.Zero(t, res.Leaked)
+	t.Logf("swap with the rx loop held: %v", d)
+}

@@ -28,6 +28,7 @@ const (
 
 var placementNames = [...]string{"auto", "hardware", "software"}
 
+// String is "auto", "hardware" or "software".
 func (p Placement) String() string {
 	if p >= 0 && int(p) < len(placementNames) {
 		return placementNames[p]
@@ -95,7 +96,8 @@ type placed struct {
 // (app.PortConfig.Rules). It is safe for concurrent use: Stats while
 // traffic flows, Replace to swap the rules under traffic.
 type Table struct {
-	mu        sync.Mutex
+	rmu       sync.Mutex // serializes Replace, Bind and Close
+	mu        sync.Mutex // guards the fields below
 	placement Placement
 	rules     []Rule
 	placed    []placed
@@ -250,14 +252,19 @@ func (t *Table) Replace(rules []Rule) error {
 		return err
 	}
 	rules = slices.Clone(rules)
+	// rmu keeps Bind and Close out; mu is only taken to swap, so that
+	// Stats is not held up while the NIC is asked and the set compiled.
+	t.rmu.Lock()
+	defer t.rmu.Unlock()
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.b == nil {
+	b := t.b
+	if b == nil {
 		t.retired = append(t.retired, statsOf(t.rules, t.placed, nil))
 		t.rules, t.placed = rules, t.unplaced(len(rules))
+		t.mu.Unlock()
 		return nil
 	}
-	b := t.b
+	t.mu.Unlock()
 	pl, err := t.place(rules, b.port, b.rxq)
 	if err != nil {
 		return err
@@ -267,18 +274,19 @@ func (t *Table) Replace(rules []Rule) error {
 		destroyHW(pl)
 		return err
 	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	old := C.zf_table_publish(b.ct, set)
 	b.set = set
-	if !b.grace() {
+	passed := b.grace()
+	t.retired = append(t.retired, statsOf(t.rules, t.placed, old))
+	destroyHW(t.placed)
+	if passed {
+		C.zf_set_free(old)
+	} else {
 		// A loop did not pass a turn in time: keep the old set until
 		// the table leaves the port, when no loop runs.
 		b.zombies = append(b.zombies, old)
-		old = nil
-	}
-	t.retired = append(t.retired, statsOf(t.rules, t.placed, old))
-	destroyHW(t.placed)
-	if old != nil {
-		C.zf_set_free(old)
 	}
 	t.rules, t.placed = rules, pl
 	return nil
@@ -399,6 +407,8 @@ type Binding struct {
 // call: rules go to the NIC as the placement says, the software ones are
 // compiled. A table is on one port at a time.
 func (t *Table) Bind(port uint16, rxQueues, loops, vector int) (*Binding, error) {
+	t.rmu.Lock()
+	defer t.rmu.Unlock()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.b != nil {
@@ -508,6 +518,8 @@ func (b *Binding) free() {
 // far are kept (Stats), the NIC's rules destroyed, the C memory freed.
 func (b *Binding) Close() error {
 	t := b.t
+	t.rmu.Lock()
+	defer t.rmu.Unlock()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.b != b {
