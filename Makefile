@@ -34,12 +34,12 @@ vet:
 test: setup
 	bash ci/test.sh
 
-## bench: setup, then zcnic vs dpdk-testpmd, S1-S4 and S1b (7 rounds), S6 and S7 (two processes each, 3 rounds); about 13 minutes; results in out/bench
+## bench: setup, then zcnic vs dpdk-testpmd, S1-S4 and S1b (7 rounds), S6 and S7 (two processes each, 3 rounds), S5 (flow rules in software vs dpdk-test-acl, 3 rounds); about 15 minutes; results in out/bench
 bench: setup cli
 	$(GO) build -o bin/zcnic-bench ./bench/cmd/zcnic-bench
 	./bin/zcnic-bench --zcnic bin/zcnic --out out/bench
 
-## bench-quick: the same, 3 short rounds (about 3 minutes; results in out/bench-quick)
+## bench-quick: the same, 3 short rounds (about 4 minutes with S5; results in out/bench-quick)
 bench-quick: setup cli
 	$(GO) build -o bin/zcnic-bench ./bench/cmd/zcnic-bench
 	./bin/zcnic-bench --quick --zcnic bin/zcnic --out out/bench-quick

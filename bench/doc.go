@@ -4,5 +4,9 @@
 // parses both programs' per-second statistics, takes medians, and
 // writes the results as JSON, a Markdown table and a PNG chart.
 //
+// S5 compares zcnic's software flow rules (zcnic fwd --rules, DPDK's
+// librte_acl in the loop) with dpdk-test-acl classifying the same
+// generated rule sets and traces (acl.go writes both programs' formats).
+//
 // The command is bench/cmd/zcnic-bench (make bench, make bench-quick).
 package bench

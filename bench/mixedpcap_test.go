@@ -17,10 +17,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/mixed.pcap")
 
-// mixedSizes are the frame sizes (bytes, without FCS) of each flow's
-// frames: IMIX-like, heavy on small frames, 64 to 1500 bytes.
-var mixedSizes = []int{64, 64, 64, 64, 128, 256, 512, 576, 576, 1024, 1280, 1500}
-
 // mixedFrames makes S3's input: 4 flows x 12 sizes x {IPv4, IPv6} x
 // {UDP, TCP} = 192 frames, with valid checksums. An IPv6/TCP frame is
 // at least 74 bytes (its headers), so its 64-byte frames are 74.

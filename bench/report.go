@@ -17,6 +17,8 @@ type Results struct {
 	Settings  Settings         `json:"settings"`
 	Scenarios []ScenarioResult `json:"scenarios"`
 	ZeroCopy  *ZeroCopy        `json:"zero_copy,omitempty"`
+	// S5 is the flow-rules scenario, beside dpdk-test-acl.
+	S5 *S5Result `json:"s5,omitempty"`
 	// WallSeconds is how long the whole run took.
 	WallSeconds float64 `json:"wall_seconds"`
 }
@@ -206,6 +208,9 @@ func (r *Results) Markdown() string {
 			fmtNum(s.Testpmd.Median, 2), fmtNum(s.Zcnic.Median, 2), s.Unit, s.Spread(3),
 			fmtList(s.RoundRatios, 2), fmtList(s.Testpmd.Rounds, 2), fmtList(s.Zcnic.Rounds, 2))
 	}
+	if r.S5 != nil {
+		b.WriteString("\n" + r.S5.Markdown())
+	}
 	if r.ZeroCopy != nil {
 		for _, l := range r.ZeroCopy.Lines() {
 			b.WriteString("\n" + l + "\n")
@@ -224,6 +229,9 @@ func (r *Results) RatiosLine() string {
 	parts := []string{"ratios"}
 	for _, s := range r.Scenarios {
 		parts = append(parts, s.ID+"="+strings.ReplaceAll(s.Spread(2), " ", ""))
+	}
+	if r.S5 != nil {
+		parts = append(parts, r.S5.ratioParts()...)
 	}
 	return strings.Join(parts, " ")
 }

@@ -20,9 +20,10 @@ import (
 type Config struct {
 	Zcnic   string // the zcnic binary
 	Testpmd string // dpdk-testpmd
+	TestACL string // dpdk-test-acl (S5)
 	Out     string // results directory (logs of every run go to Out/logs)
 	Pcap    string // S3's input
-	// Only names the scenarios to run (S1..S4); empty: all.
+	// Only names the scenarios to run (S1..S7, S5); empty: all.
 	Only []string
 	// Rounds of each scenario; each round runs both programs, the first
 	// one alternating from round to round.
@@ -55,7 +56,7 @@ type Config struct {
 // DefaultConfig is the full run; quick is the short one.
 func DefaultConfig(quick bool) Config {
 	c := Config{
-		Zcnic: "bin/zcnic", Testpmd: "dpdk-testpmd", Out: "out/bench", Pcap: "bench/testdata/mixed.pcap",
+		Zcnic: "bin/zcnic", Testpmd: "dpdk-testpmd", TestACL: "dpdk-test-acl", Out: "out/bench", Pcap: "bench/testdata/mixed.pcap",
 		Rounds: 7, Warmup: 1, Measure: 3, IperfSeconds: 4, ZeroCopySeconds: 10,
 		MainLcore: 0, FwdLcore: 1, Burst: 32, PoolSize: 8191, PoolCache: 256, RxDesc: 512, TxDesc: 512,
 		Log: os.Stderr,
@@ -112,6 +113,7 @@ func (c *Config) ZcnicArgs(sc Scenario, duration, statsInterval time.Duration) [
 		a = append(a, "--vector", strconv.Itoa(c.Vector))
 	}
 	a = append(a, c.ZcnicFlags...)
+	a = append(a, sc.Flags...)
 	if duration > 0 {
 		a = append(a, "--duration", duration.String())
 	}
@@ -146,11 +148,16 @@ func (c *Config) check() error {
 		return errors.New("the main lcore must be lower than the forwarding lcore (zcnic's main lcore is its lowest)")
 	}
 	for _, o := range c.Only {
-		if !slices.ContainsFunc(Scenarios(""), func(s Scenario) bool { return strings.EqualFold(s.ID, o) }) {
+		if !slices.ContainsFunc(ScenarioIDs(), func(id string) bool { return strings.EqualFold(id, o) }) {
 			return fmt.Errorf("unknown scenario %q (%s)", o, strings.Join(ScenarioIDs(), ", "))
 		}
 	}
 	return nil
+}
+
+// wants says whether the run includes scenario id.
+func (c *Config) wants(id string) bool {
+	return len(c.Only) == 0 || slices.ContainsFunc(c.Only, func(o string) bool { return strings.EqualFold(o, id) })
 }
 
 // runner is one benchmark run's state.
@@ -223,6 +230,11 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	}
 	for i := range res.Scenarios {
 		res.Scenarios[i].Summarize()
+	}
+	if cfg.wants(S5) && ctx.Err() == nil {
+		var f []string
+		res.S5, f = b.s5(ctx)
+		failures = append(failures, f...)
 	}
 	if cfg.ZeroCopySeconds > 0 && ctx.Err() == nil {
 		res.ZeroCopy = b.zeroCopy(ctx, res.Scenarios)

@@ -30,6 +30,8 @@ type Scenario struct {
 	// Pair.Tx (VDevs and Mode are unused). The value is what the
 	// receiver received per second.
 	Pair *Pair
+	// Flags are more flags for zcnic fwd in this scenario (S5's rules).
+	Flags []string
 }
 
 // Pair is a two-process scenario: testpmd's rxonly against its txonly,
@@ -97,13 +99,14 @@ func memif(role, zc string) string {
 	return "net_memif0,role=" + role + ",zero-copy=" + zc + ",socket=" + MemifSock + ",socket-abstract=no"
 }
 
-// ScenarioIDs are the IDs of Scenarios, in order.
+// ScenarioIDs are the IDs of Scenarios, in order, then S5 (which runs
+// after them: its comparison is dpdk-test-acl, not testpmd).
 func ScenarioIDs() []string {
 	var ids []string
 	for _, s := range Scenarios("") {
 		ids = append(ids, s.ID)
 	}
-	return ids
+	return append(ids, S5)
 }
 
 // scenarioByID is the scenario of scs with that ID (the zero Scenario if

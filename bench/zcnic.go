@@ -83,6 +83,9 @@ type ZcnicSummary struct {
 	Leaked    int        `json:"leaked_mbufs"`
 	Error     string     `json:"error"`
 	GoRuntime *GoRuntime `json:"go_runtime"`
+	// Rules and Classify are the flow rules' lines (zcnic fwd --rules).
+	Rules    []ZcnicRuleStat `json:"rules"`
+	Classify []ZcnicClassify `json:"classify"`
 }
 
 // ParseZcnicSummary parses zcnic's --json stdout and checks that the

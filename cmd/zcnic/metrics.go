@@ -122,7 +122,7 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range mPortDesc {
 		ch <- d
 	}
-	for _, d := range []*prometheus.Desc{mLcoreBusy, mLcoreEmpty, mLcoreInjected, mLcoreDrops, mPoolSize, mPoolInUse, mElapsed} {
+	for _, d := range []*prometheus.Desc{mLcoreBusy, mLcoreEmpty, mLcoreInjected, mLcoreDrops, mPoolSize, mPoolInUse, mElapsed, mRuleHits, mRuleBytes, mClassified, mClassifyCycle} {
 		ch <- d
 	}
 }
@@ -187,4 +187,6 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(mPoolSize, prometheus.GaugeValue, float64(s.PoolSize))
 	ch <- prometheus.MustNewConstMetric(mPoolInUse, prometheus.GaugeValue, float64(s.PoolInUse))
 	ch <- prometheus.MustNewConstMetric(mElapsed, prometheus.GaugeValue, s.Elapsed.Seconds())
+	rs, cs := ruleLines(s.Rules, s.Classify)
+	collectRules(ch, rs, cs)
 }

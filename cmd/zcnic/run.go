@@ -137,10 +137,16 @@ func runFwd(e *env, args []string) error {
 	mode := fs.String("mode", "io", "forwarding mode: io, macswap, 5tswap or l2fwd")
 	peers := fs.String("peers", "", "output port for each port, in port order, like 1,0 (default: pairs 0<->1, 2<->3, ...; an odd last port sends back out of itself)")
 	pipeline := fs.Bool("pipeline", false, "two stages: the main lcore receives from every port and spreads flows over rings to the worker lcores, which forward and transmit (needs 2 lcores or more)")
+	var rf ruleFlags
+	rf.register(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	devices, err := c.devices()
+	if err != nil {
+		return err
+	}
+	rules, err := rf.tables(len(devices))
 	if err != nil {
 		return err
 	}
@@ -164,7 +170,9 @@ func runFwd(e *env, args []string) error {
 	if lc, _ := parseLcores(c.lcores); *pipeline && len(lc) == 1 {
 		return usagef("--pipeline needs 2 lcores or more (--lcores %s names one)", c.lcores)
 	}
-	return c.execute(e, devices, func(ctx context.Context, cfg app.Config, rep *reporter) (summary, error) {
+	return c.execute(e, devices, func(ctx context.Context, cfg app.Config, rep *reporter) (s summary, err error) {
+		rules.apply(cfg.Ports)
+		defer func() { s.Rules, s.Classify = rules.summaries() }()
 		if !*pipeline {
 			cfg.Lcores = app.SpreadPorts(allPorts(len(devices)))
 			res, err := app.Forward(ctx, cfg, fc)

@@ -72,6 +72,11 @@ func (r *reporter) line(s app.Snapshot) string {
 		fmt.Fprintf(&b, " p%d rx/tx %.3f/%.3f Mpps %s", i, mpps(p.RxPackets-q.RxPackets, dt), mpps(p.TxPackets-q.TxPackets, dt), r.gbitText(s, i, dt))
 	}
 	fmt.Fprintf(&b, " | dropped +%d (%d)", dropped-prevDropped, dropped)
+	if s.Rules != nil {
+		now, _ := ruleLines(s.Rules, nil)
+		before, _ := ruleLines(r.prev.Rules, nil)
+		fmt.Fprintf(&b, " | rules +%d hits (%d)", ruleHits(now)-ruleHits(before), ruleHits(now))
+	}
 	for i, d := range s.Devices {
 		if d.Errors() == 0 {
 			continue
@@ -133,6 +138,9 @@ type statsLine struct {
 	Ports           []statsLinePort `json:"ports"`
 	Dropped         uint64          `json:"dropped"`
 	PoolInUse       int             `json:"pool_in_use"`
+	// RuleHits are the flow rules' hits since the start (absent with
+	// no rules).
+	RuleHits *uint64 `json:"rule_hits,omitempty"`
 }
 
 type statsLinePort struct {
@@ -184,6 +192,11 @@ func (r *reporter) jsonLine(s app.Snapshot) string {
 			lp.RxMissed, lp.RxErrors, lp.TxErrors, lp.RxNoMbuf = d.RxMissed, d.RxErrors, d.TxErrors, d.RxNoMbuf
 		}
 	}
+	if s.Rules != nil {
+		rs, _ := ruleLines(s.Rules, nil)
+		h := ruleHits(rs)
+		l.RuleHits = &h
+	}
 	b, _ := json.Marshal(l) // plain numbers and slices: cannot fail
 	return string(b)
 }
@@ -228,6 +241,10 @@ type summary struct {
 	GoRuntime      *goRuntime        `json:"go_runtime,omitempty"`
 	Output         string            `json:"output,omitempty"`
 	Error          string            `json:"error,omitempty"`
+	// Rules are the flow rules, a line per rule and port, and Classify
+	// each port's software classification (fwd --rules).
+	Rules    []ruleSummary     `json:"rules,omitempty"`
+	Classify []classifySummary `json:"classify,omitempty"`
 }
 
 type portSummary struct {
@@ -369,6 +386,9 @@ func (r *reporter) print(s summary) error {
 			fmt.Fprintf(w, ", %d frames generated", l.Injected)
 		}
 		fmt.Fprintln(w)
+	}
+	if err := printRules(w, s.Rules, s.Classify, s.Ports); err != nil {
+		return err
 	}
 	fmt.Fprintf(w, "mbuf pool: %d mbufs, %d not returned at the end\n", s.PoolSize, s.Leaked)
 	if g := s.GoRuntime; g != nil {

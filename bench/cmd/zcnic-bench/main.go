@@ -7,6 +7,12 @@
 //	S2  net_null pair, macswap
 //	S3  net_pcap (infinite_rx) replaying bench/testdata/mixed.pcap -> 5tswap -> net_null
 //	S4  two network namespaces joined over two net_tap ports (io); iperf3 TCP
+//	S6, S7 two processes (af_xdp, af_packet on veth; memif, vhost-user)
+//	S5  a 5-tuple trace replayed through 5tswap with 0, 100, 1,000 and
+//	    10,000 software flow rules (zcnic fwd --rules), beside
+//	    dpdk-test-acl classifying the same rules and trace: Mpps, ns per
+//	    packet of classification, and dpdk-test-acl's cycles per packet
+//	    over zcnic's (above 1: zcnic classifies faster)
 //
 // Each round runs both programs side by side (the first one alternating);
 // a round's ratio is zcnic's value over the testpmd value of the same
@@ -39,6 +45,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -63,6 +70,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Bool("quick", false, "short mode: 2 rounds of 2+3 s, iperf3 for 3 s (the defaults below are the full run's)")
 	fs.StringVar(&cfg.Zcnic, "zcnic", cfg.Zcnic, "the zcnic binary (make cli builds bin/zcnic)")
 	fs.StringVar(&cfg.Testpmd, "testpmd", cfg.Testpmd, "dpdk-testpmd")
+	fs.StringVar(&cfg.TestACL, "test-acl", cfg.TestACL, "dpdk-test-acl (S5)")
 	fs.StringVar(&cfg.Out, "out", cfg.Out, "results directory: results.json, results.md, chart.png, logs/")
 	fs.StringVar(&cfg.Pcap, "pcap", cfg.Pcap, "S3's input pcap")
 	scen := fs.String("scenarios", "", "scenarios to run, like S1,S3 (default: all; with --profile S1,S2,S3)")
@@ -104,6 +112,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if _, err := exec.LookPath(cfg.Testpmd); err != nil {
 		fmt.Fprintf(stderr, "zcnic-bench: %v (make setup installs DPDK's dpdk-testpmd)\n", err)
 		return 2
+	}
+	if s5 := *scen == "" || slices.Contains(cfg.Only, bench.S5); s5 && !*profile {
+		if _, err := exec.LookPath(cfg.TestACL); err != nil {
+			fmt.Fprintf(stderr, "zcnic-bench: %v (S5 needs it: make setup installs the dpdk package)\n", err)
+			return 2
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
