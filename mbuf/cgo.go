@@ -73,26 +73,25 @@ func cFree(m *Mbuf)  { C.zc_free(cm(m)) }
 
 // Offload flags (ol_flags), as in rte_mbuf_core.h.
 const (
-	RxVLAN        uint64 = C.RTE_MBUF_F_RX_VLAN
-	RxRSSHash     uint64 = C.RTE_MBUF_F_RX_RSS_HASH
-	RxFdir        uint64 = C.RTE_MBUF_F_RX_FDIR
-	RxFdirID      uint64 = C.RTE_MBUF_F_RX_FDIR_ID
-	RxIPCksumBad  uint64 = C.RTE_MBUF_F_RX_IP_CKSUM_BAD
-	RxIPCksumGood uint64 = C.RTE_MBUF_F_RX_IP_CKSUM_GOOD
-	RxL4CksumBad  uint64 = C.RTE_MBUF_F_RX_L4_CKSUM_BAD
-	RxL4CksumGood uint64 = C.RTE_MBUF_F_RX_L4_CKSUM_GOOD
-	TxIPv4        uint64 = C.RTE_MBUF_F_TX_IPV4
-	TxIPv6        uint64 = C.RTE_MBUF_F_TX_IPV6
-	TxIPCksum     uint64 = C.RTE_MBUF_F_TX_IP_CKSUM
-	TxTCPCksum    uint64 = C.RTE_MBUF_F_TX_TCP_CKSUM
-	TxUDPCksum    uint64 = C.RTE_MBUF_F_TX_UDP_CKSUM
-	TxL4Mask      uint64 = C.RTE_MBUF_F_TX_L4_MASK
+	RxVLAN        uint64 = 0x1               // RTE_MBUF_F_RX_VLAN
+	RxRSSHash     uint64 = 0x2               // RTE_MBUF_F_RX_RSS_HASH
+	RxFdir        uint64 = 0x4               // RTE_MBUF_F_RX_FDIR
+	RxFdirID      uint64 = 0x2000            // RTE_MBUF_F_RX_FDIR_ID
+	RxIPCksumBad  uint64 = 0x10              // RTE_MBUF_F_RX_IP_CKSUM_BAD
+	RxIPCksumGood uint64 = 0x80              // RTE_MBUF_F_RX_IP_CKSUM_GOOD
+	RxL4CksumBad  uint64 = 0x8               // RTE_MBUF_F_RX_L4_CKSUM_BAD
+	RxL4CksumGood uint64 = 0x100             // RTE_MBUF_F_RX_L4_CKSUM_GOOD
+	TxIPv4        uint64 = 0x80000000000000  // RTE_MBUF_F_TX_IPV4
+	TxIPv6        uint64 = 0x100000000000000 // RTE_MBUF_F_TX_IPV6
+	TxIPCksum     uint64 = 0x40000000000000  // RTE_MBUF_F_TX_IP_CKSUM
+	TxTCPCksum    uint64 = 0x10000000000000  // RTE_MBUF_F_TX_TCP_CKSUM
+	TxUDPCksum    uint64 = 0x30000000000000  // RTE_MBUF_F_TX_UDP_CKSUM
+	TxL4Mask      uint64 = 0x30000000000000  // RTE_MBUF_F_TX_L4_MASK
 )
 
 // MaxCache is the largest per-lcore cache a pool can have
 // (RTE_MEMPOOL_CACHE_MAX_SIZE).
-const MaxCache = C.RTE_MEMPOOL_CACHE_MAX_SIZE
-
+const MaxCache = 512 // RTE_MEMPOOL_CACHE_MAX_SIZE
 // maxPoolName is the longest pool name DPDK accepts (the memzone it makes
 // is named with a prefix).
 const maxPoolName = C.RTE_MEMPOOL_NAMESIZE - 1 - len(C.RTE_MEMPOOL_MZ_PREFIX)
@@ -132,4 +131,25 @@ func cCalloc(n, size int) unsafe.Pointer  { return C.calloc(C.size_t(n), C.size_
 func cFreeMem(p unsafe.Pointer)           { C.free(p) }
 
 // SocketAny lets DPDK place a pool on any NUMA socket (SOCKET_ID_ANY).
-const SocketAny = C.SOCKET_ID_ANY
+const SocketAny = -1 // SOCKET_ID_ANY
+
+// The constants above are DPDK's (the C macros named beside them): each
+// line fails to compile if this DPDK build's value differs.
+var (
+	_ = [1]struct{}{}[RxVLAN-C.RTE_MBUF_F_RX_VLAN]
+	_ = [1]struct{}{}[RxRSSHash-C.RTE_MBUF_F_RX_RSS_HASH]
+	_ = [1]struct{}{}[RxFdir-C.RTE_MBUF_F_RX_FDIR]
+	_ = [1]struct{}{}[RxFdirID-C.RTE_MBUF_F_RX_FDIR_ID]
+	_ = [1]struct{}{}[RxIPCksumBad-C.RTE_MBUF_F_RX_IP_CKSUM_BAD]
+	_ = [1]struct{}{}[RxIPCksumGood-C.RTE_MBUF_F_RX_IP_CKSUM_GOOD]
+	_ = [1]struct{}{}[RxL4CksumBad-C.RTE_MBUF_F_RX_L4_CKSUM_BAD]
+	_ = [1]struct{}{}[RxL4CksumGood-C.RTE_MBUF_F_RX_L4_CKSUM_GOOD]
+	_ = [1]struct{}{}[TxIPv4-C.RTE_MBUF_F_TX_IPV4]
+	_ = [1]struct{}{}[TxIPv6-C.RTE_MBUF_F_TX_IPV6]
+	_ = [1]struct{}{}[TxIPCksum-C.RTE_MBUF_F_TX_IP_CKSUM]
+	_ = [1]struct{}{}[TxTCPCksum-C.RTE_MBUF_F_TX_TCP_CKSUM]
+	_ = [1]struct{}{}[TxUDPCksum-C.RTE_MBUF_F_TX_UDP_CKSUM]
+	_ = [1]struct{}{}[TxL4Mask-C.RTE_MBUF_F_TX_L4_MASK]
+	_ = [1]struct{}{}[MaxCache-C.RTE_MEMPOOL_CACHE_MAX_SIZE]
+	_ = [1]struct{}{}[SocketAny-C.SOCKET_ID_ANY]
+)

@@ -129,8 +129,7 @@ import (
 )
 
 // MaxPorts is the number of ports DPDK was built for (RTE_MAX_ETHPORTS).
-const MaxPorts = C.RTE_MAX_ETHPORTS
-
+const MaxPorts = 32 // RTE_MAX_ETHPORTS
 func cRx(port, q uint16, b *mbuf.Burst) int {
 	n := C.zc_rx(C.uint16_t(port), C.uint16_t(q), C.uintptr_t(uintptr(b.Tail())), C.uint16_t(b.Room()))
 	b.Grow(int(n))
@@ -335,27 +334,27 @@ func cTxOffloadName(bit uint64) string {
 // Rx and tx offload flags (RTE_ETH_RX_OFFLOAD_*, RTE_ETH_TX_OFFLOAD_*)
 // for Config.RxOffloads and Config.TxOffloads.
 const (
-	RxOffloadVLANStrip    uint64 = C.RTE_ETH_RX_OFFLOAD_VLAN_STRIP
-	RxOffloadIPv4Cksum    uint64 = C.RTE_ETH_RX_OFFLOAD_IPV4_CKSUM
-	RxOffloadUDPCksum     uint64 = C.RTE_ETH_RX_OFFLOAD_UDP_CKSUM
-	RxOffloadTCPCksum     uint64 = C.RTE_ETH_RX_OFFLOAD_TCP_CKSUM
-	RxOffloadScatter      uint64 = C.RTE_ETH_RX_OFFLOAD_SCATTER
-	RxOffloadRSSHash      uint64 = C.RTE_ETH_RX_OFFLOAD_RSS_HASH
-	TxOffloadVLANInsert   uint64 = C.RTE_ETH_TX_OFFLOAD_VLAN_INSERT
-	TxOffloadIPv4Cksum    uint64 = C.RTE_ETH_TX_OFFLOAD_IPV4_CKSUM
-	TxOffloadUDPCksum     uint64 = C.RTE_ETH_TX_OFFLOAD_UDP_CKSUM
-	TxOffloadTCPCksum     uint64 = C.RTE_ETH_TX_OFFLOAD_TCP_CKSUM
-	TxOffloadMultiSegs    uint64 = C.RTE_ETH_TX_OFFLOAD_MULTI_SEGS
-	TxOffloadMbufFastFree uint64 = C.RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE
+	RxOffloadVLANStrip    uint64 = 0x1     // RTE_ETH_RX_OFFLOAD_VLAN_STRIP
+	RxOffloadIPv4Cksum    uint64 = 0x2     // RTE_ETH_RX_OFFLOAD_IPV4_CKSUM
+	RxOffloadUDPCksum     uint64 = 0x4     // RTE_ETH_RX_OFFLOAD_UDP_CKSUM
+	RxOffloadTCPCksum     uint64 = 0x8     // RTE_ETH_RX_OFFLOAD_TCP_CKSUM
+	RxOffloadScatter      uint64 = 0x2000  // RTE_ETH_RX_OFFLOAD_SCATTER
+	RxOffloadRSSHash      uint64 = 0x80000 // RTE_ETH_RX_OFFLOAD_RSS_HASH
+	TxOffloadVLANInsert   uint64 = 0x1     // RTE_ETH_TX_OFFLOAD_VLAN_INSERT
+	TxOffloadIPv4Cksum    uint64 = 0x2     // RTE_ETH_TX_OFFLOAD_IPV4_CKSUM
+	TxOffloadUDPCksum     uint64 = 0x4     // RTE_ETH_TX_OFFLOAD_UDP_CKSUM
+	TxOffloadTCPCksum     uint64 = 0x8     // RTE_ETH_TX_OFFLOAD_TCP_CKSUM
+	TxOffloadMultiSegs    uint64 = 0x8000  // RTE_ETH_TX_OFFLOAD_MULTI_SEGS
+	TxOffloadMbufFastFree uint64 = 0x10000 // RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE
 )
 
 // RSS hash functions (RTE_ETH_RSS_*) for Config.RSSHash.
 const (
-	RSSIPv4 uint64 = C.RTE_ETH_RSS_IPV4
-	RSSIPv6 uint64 = C.RTE_ETH_RSS_IPV6
-	RSSIP   uint64 = C.RTE_ETH_RSS_IP
-	RSSUDP  uint64 = C.RTE_ETH_RSS_UDP
-	RSSTCP  uint64 = C.RTE_ETH_RSS_TCP
+	RSSIPv4 uint64 = 0x4     // RTE_ETH_RSS_IPV4
+	RSSIPv6 uint64 = 0x100   // RTE_ETH_RSS_IPV6
+	RSSIP   uint64 = 0xa38c  // RTE_ETH_RSS_IP
+	RSSUDP  uint64 = 0x20820 // RTE_ETH_RSS_UDP
+	RSSTCP  uint64 = 0x10410 // RTE_ETH_RSS_TCP
 )
 
 func cFreeMem(p unsafe.Pointer) { C.free(p) }
@@ -365,3 +364,26 @@ func cFreeMem(p unsafe.Pointer) { C.free(p) }
 const pmdPath = C.RTE_EAL_PMD_PATH
 
 func cHasHugepages() bool { return C.rte_eal_has_hugepages() != 0 }
+
+// The constants above are DPDK's (the C macros named beside them): each
+// line fails to compile if this DPDK build's value differs.
+var (
+	_ = [1]struct{}{}[MaxPorts-C.RTE_MAX_ETHPORTS]
+	_ = [1]struct{}{}[RxOffloadVLANStrip-C.RTE_ETH_RX_OFFLOAD_VLAN_STRIP]
+	_ = [1]struct{}{}[RxOffloadIPv4Cksum-C.RTE_ETH_RX_OFFLOAD_IPV4_CKSUM]
+	_ = [1]struct{}{}[RxOffloadUDPCksum-C.RTE_ETH_RX_OFFLOAD_UDP_CKSUM]
+	_ = [1]struct{}{}[RxOffloadTCPCksum-C.RTE_ETH_RX_OFFLOAD_TCP_CKSUM]
+	_ = [1]struct{}{}[RxOffloadScatter-C.RTE_ETH_RX_OFFLOAD_SCATTER]
+	_ = [1]struct{}{}[RxOffloadRSSHash-C.RTE_ETH_RX_OFFLOAD_RSS_HASH]
+	_ = [1]struct{}{}[TxOffloadVLANInsert-C.RTE_ETH_TX_OFFLOAD_VLAN_INSERT]
+	_ = [1]struct{}{}[TxOffloadIPv4Cksum-C.RTE_ETH_TX_OFFLOAD_IPV4_CKSUM]
+	_ = [1]struct{}{}[TxOffloadUDPCksum-C.RTE_ETH_TX_OFFLOAD_UDP_CKSUM]
+	_ = [1]struct{}{}[TxOffloadTCPCksum-C.RTE_ETH_TX_OFFLOAD_TCP_CKSUM]
+	_ = [1]struct{}{}[TxOffloadMultiSegs-C.RTE_ETH_TX_OFFLOAD_MULTI_SEGS]
+	_ = [1]struct{}{}[TxOffloadMbufFastFree-C.RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE]
+	_ = [1]struct{}{}[RSSIPv4-C.RTE_ETH_RSS_IPV4]
+	_ = [1]struct{}{}[RSSIPv6-C.RTE_ETH_RSS_IPV6]
+	_ = [1]struct{}{}[RSSIP-C.RTE_ETH_RSS_IP]
+	_ = [1]struct{}{}[RSSUDP-C.RTE_ETH_RSS_UDP]
+	_ = [1]struct{}{}[RSSTCP-C.RTE_ETH_RSS_TCP]
+)
