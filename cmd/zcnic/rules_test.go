@@ -368,3 +368,35 @@ func TestPrintRules(t *testing.T) {
 	require.NoError(t, printRules(&b, nil, nil, nil))
 	assert.Empty(t, b.String(), "no rules, no table")
 }
+
+// net_virtio_user (a container's port to a vhost-user switch) takes no
+// rte_flow rule either: with auto, the rules run in software and each
+// says the PMD's reason. Its vhost-user backend must be another process
+// (DPDK's virtio-user probe waits for the server's answers), here a
+// second zcnic with a net_vhost server port.
+func TestFwdRulesVirtioUserFallsBack(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "vhost.sock")
+	srvCtx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var srvErr bytes.Buffer
+	srv := exec.CommandContext(srvCtx, zcnicBin, "rxonly", "--duration", "30s", "--vdev", "net_vhost0,iface="+sock+",queues=1")
+	srv.Stderr = &srvErr
+	srv.Cancel = func() error { return srv.Process.Signal(syscall.SIGINT) }
+	require.NoError(t, srv.Start())
+	defer func() { cancel(); _ = srv.Wait() }()
+	require.Eventually(t, func() bool {
+		_, err := os.Stat(sock)
+		return err == nil
+	}, 20*time.Second, 50*time.Millisecond, "the vhost-user server's socket; its stderr: %s", &srvErr)
+
+	cases := ruleCases()
+	r := zcnic(t, 60*time.Second, "fwd", "--mode", "io", "--duration", "1s", "--json", "--rule-placement", "auto",
+		"--rule", cases[0].text, "--rule", cases[1].text,
+		"--vdev", "net_virtio_user0,path="+sock+",queues=1")
+	s := runJSON(t, r)
+	require.Len(t, s.Rules, 2)
+	for i, rs := range s.Rules {
+		assert.Equal(t, "software", rs.Placement, "rule %d", i)
+		assert.Contains(t, rs.Reason, "Function not implemented", "rule %d: the PMD's reason", i)
+	}
+}
