@@ -25,7 +25,7 @@ func TestAttachErrorSaysWhy(t *testing.T) {
 		{"net_pcap20,rx_pcap=" + missing, "net_pcap20: Couldn't open " + missing + ": No such file or directory"},
 		{"net_pcap21,tx_pcap=" + filepath.Join(dir, "no", "out.pcap"), "net_pcap21: Couldn't open " + filepath.Join(dir, "no", "out.pcap") + " for writing."},
 		{"net_pcap22,rx_pcap=" + notPcap, "net_pcap22: Couldn't open " + notPcap + ": unknown file format"},
-		{"net_pcap23,rx_pacp=x.pcap", `net_pcap23: the driver refused "net_pcap23,rx_pacp=x.pcap" and logged nothing: an unknown key or a bad value (it takes rx_pcap=<string>`},
+		{"net_pcap23,rx_pacp=x.pcap", `net_pcap23: the driver refused "net_pcap23,rx_pacp=x.pcap": it has no key "rx_pacp" (it takes rx_pcap=<string>`},
 		{"net_bogus0", `net_bogus0: failed to parse device "net_bogus0" (no driver of that name is loaded)`},
 	} {
 		_, err := port.Attach(c.devargs)

@@ -66,6 +66,9 @@ func (e *ProbeError) Error() string {
 		return msg
 	}
 	msg := fmt.Sprintf("%s: the driver refused %q and logged nothing: an unknown key or a bad value", e.Device, e.DevArgs)
+	if u := UnknownKeys(e.DevArgs); len(u) > 0 {
+		msg = fmt.Sprintf("%s: the driver refused %q: it has no key %s", e.Device, e.DevArgs, quoteAll(u))
+	}
 	if p := driverParams(e.Device); p != "" {
 		msg += " (it takes " + p + ")"
 	}
@@ -107,4 +110,47 @@ func driverParams(device string) string {
 		}
 	}
 	return ""
+}
+
+// DriverParams is what the driver of a virtual device ("net_pcap0,..."
+// or "net_pcap0") says it takes, as its plugin declares it
+// (RTE_PMD_REGISTER_PARAM_STRING: "rx_pcap=<string> tx_pcap=<string> ..."),
+// or "" when it cannot be found: a driver built in, or no driver of that
+// name.
+func DriverParams(device string) string {
+	name, _, _ := strings.Cut(device, ",")
+	return driverParams(name)
+}
+
+// UnknownKeys returns the keys of a virtual device's devargs
+// ("net_pcap0,rx_pacp=in.pcap") that its driver's DriverParams do not
+// name, in order; nil when every key is named or the driver's params
+// cannot be found. (Some drivers' strings run keys together, so a key
+// counts as named wherever "key=" appears in them.)
+func UnknownKeys(devargs string) []string {
+	name, args, _ := strings.Cut(devargs, ",")
+	p := driverParams(name)
+	if p == "" || args == "" {
+		return nil
+	}
+	var unknown []string
+	for _, kv := range strings.Split(args, ",") {
+		k, _, _ := strings.Cut(kv, "=")
+		if k != "" && !strings.Contains(p, k+"=") {
+			unknown = append(unknown, k)
+		}
+	}
+	return unknown
+}
+
+// quoteAll is "a", "b" and "c" for the keys a, b and c.
+func quoteAll(keys []string) string {
+	q := make([]string, len(keys))
+	for i, k := range keys {
+		q[i] = fmt.Sprintf("%q", k)
+	}
+	if len(q) == 1 {
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
 }

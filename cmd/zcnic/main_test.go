@@ -639,3 +639,15 @@ func TestCommandHasNoCgo(t *testing.T) {
 		assert.NotContains(t, string(b), "import \"C\"", f)
 	}
 }
+
+// A devargs key the driver does not name is a bad command line: the
+// driver refuses the device without a word in EAL's log, so zcnic says
+// which key and what the driver takes. It exits 2.
+func TestUnknownDevargsKey(t *testing.T) {
+	r := zcnic(t, 20*time.Second, "fwd", "--vdev", "net_pcap0,rx_pacp=in.pcap", "--duration", "1s")
+	assert.Equal(t, exitUsage, r.code, "stderr: %s", r.stderr)
+	lines := zcnicLines(r.stderr)
+	require.NotEmpty(t, lines)
+	last := lines[len(lines)-1]
+	assert.Contains(t, last, `port 0: device "net_pcap0,rx_pacp=in.pcap" was not created: its driver has no key rx_pacp (it takes rx_pcap=<string> `)
+}

@@ -112,10 +112,24 @@ func (c *common) watch(ctx context.Context, rt *rtWindow, stop context.CancelFun
 func (c *common) checkProbed(devices []string) error {
 	for i, d := range devices {
 		if _, err := port.Open(d); err != nil {
-			return fmt.Errorf("port %d: device %q was not created: its driver refused it (EAL's log above says why)", i, c.devargs()[i])
+			return notCreated(i, c.devargs()[i])
 		}
 	}
 	return nil
+}
+
+// notCreated says why the driver refused device i. A key its driver
+// does not name is a bad command line (exit 2); otherwise EAL's log
+// above has the driver's words. Either way, what the driver takes.
+func notCreated(i int, devargs string) error {
+	takes := ""
+	if p := port.DriverParams(devargs); p != "" {
+		takes = " (it takes " + p + ")"
+	}
+	if u := port.UnknownKeys(devargs); len(u) > 0 {
+		return usagef("port %d: device %q was not created: its driver has no key %s%s", i, devargs, strings.Join(u, ", "), takes)
+	}
+	return fmt.Errorf("port %d: device %q was not created: its driver refused it (EAL's log above says why)%s", i, devargs, takes)
 }
 
 func allPorts(n int) []int {
