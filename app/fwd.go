@@ -80,18 +80,29 @@ func Forward(ctx context.Context, cfg Config, fc FwdConfig) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if fw.Ready != nil {
-		own := cfg.OnReady
-		cfg.OnReady = func(ports []*port.Port) error {
-			if own != nil {
-				if err := own(ports); err != nil {
-					return err
-				}
-			}
-			return fw.Ready(ports)
-		}
-	}
+	cfg.AddReady(fw.Ready)
 	return Run(ctx, cfg, fw.Handler)
+}
+
+// AddReady makes f run after the OnReady already set (if any), which
+// it keeps: the way to give a run a Forwarder's Ready beside a hook of
+// one's own. A nil f changes nothing; an error from the first ends the
+// start there.
+func (c *Config) AddReady(f func(ports []*port.Port) error) {
+	if f == nil {
+		return
+	}
+	own := c.OnReady
+	if own == nil {
+		c.OnReady = f
+		return
+	}
+	c.OnReady = func(ports []*port.Port) error {
+		if err := own(ports); err != nil {
+			return err
+		}
+		return f(ports)
+	}
 }
 
 // Forwarder is a forwarding mode's handler, and the hook that gives it

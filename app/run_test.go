@@ -346,3 +346,27 @@ func TestPortSetupErrorNamesDevArgs(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "app: port 0 ("+d+"): rte_eth_rx_queue_setup")
 }
+
+// AddReady runs the hooks in the order given, keeps the first, and stops
+// at the first error.
+func TestAddReady(t *testing.T) {
+	var order []string
+	hook := func(name string, err error) func([]*port.Port) error {
+		return func([]*port.Port) error { order = append(order, name); return err }
+	}
+	var cfg Config
+	cfg.AddReady(nil)
+	assert.Nil(t, cfg.OnReady, "nil changes nothing")
+	cfg.AddReady(hook("a", nil))
+	cfg.AddReady(nil)
+	cfg.AddReady(hook("b", nil))
+	require.NoError(t, cfg.OnReady(nil))
+	assert.Equal(t, []string{"a", "b"}, order)
+
+	order = nil
+	boom := errors.New("boom")
+	cfg = Config{OnReady: hook("own", boom)}
+	cfg.AddReady(hook("fwd", nil))
+	assert.ErrorIs(t, cfg.OnReady(nil), boom)
+	assert.Equal(t, []string{"own"}, order, "the first error ends the start")
+}

@@ -200,17 +200,7 @@ func runFwd(e *env, args []string) error {
 		if err != nil {
 			return summary{}, err
 		}
-		if fw.Ready != nil {
-			own := cfg.OnReady
-			cfg.OnReady = func(ports []*port.Port) error {
-				if own != nil {
-					if err := own(ports); err != nil {
-						return err
-					}
-				}
-				return fw.Ready(ports)
-			}
-		}
+		cfg.AddReady(fw.Ready)
 		res, err := app.Run(ctx, cfg, app.Spread(rings, fw.Handler))
 		return rep.summarize(res, m.String()), err
 	})
