@@ -111,9 +111,9 @@ type Forwarder struct {
 	// Handler forwards the bursts.
 	Handler Handler
 	// Ready, for L2Fwd, learns each port's MAC, which the handler writes
-	// as the source of the packets leaving it: set it as Config.OnReady
-	// (or call it from yours), as Forward does; without it L2Fwd writes a
-	// zero source. Nil for the modes that need nothing.
+	// as the source of the packets leaving it: give it to the run with
+	// Config.AddReady (after your own OnReady), as Forward does; without
+	// it L2Fwd writes a zero source. Nil for the modes that need nothing.
 	Ready func(ports []*port.Port) error
 }
 
