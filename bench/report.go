@@ -94,9 +94,7 @@ func ptr(v float64) *float64 {
 // and spread from the runs.
 func (s *ScenarioResult) Summarize() {
 	s.Testpmd, s.Zcnic = Stat{Rounds: []float64{}}, Stat{Rounds: []float64{}}
-	s.RoundRatios = []float64{}
-	byRound := map[int]map[string]float64{}
-	var rounds []int
+	var rs roundValues
 	for _, r := range s.Runs {
 		if r.Error != "" {
 			continue
@@ -106,19 +104,9 @@ func (s *ScenarioResult) Summarize() {
 		} else {
 			s.Testpmd.Rounds = append(s.Testpmd.Rounds, r.Value)
 		}
-		if byRound[r.Round] == nil {
-			byRound[r.Round] = map[string]float64{}
-			rounds = append(rounds, r.Round)
-		}
-		byRound[r.Round][r.Program] = r.Value
+		rs.add(r.Round, r.Program, r.Value)
 	}
-	for _, n := range rounds {
-		z, zok := byRound[n]["zcnic"]
-		t, tok := byRound[n]["testpmd"]
-		if q := Ratio(z, t); zok && tok && !math.IsNaN(q) {
-			s.RoundRatios = append(s.RoundRatios, q)
-		}
-	}
+	s.RoundRatios = rs.ratios("zcnic", "testpmd")
 	t, z := Median(s.Testpmd.Rounds), Median(s.Zcnic.Rounds)
 	s.Testpmd.Median, s.Zcnic.Median = ptr(t), ptr(z)
 	s.Ratio = ptr(Median(s.RoundRatios))
@@ -250,4 +238,36 @@ func (r *Results) WriteFiles(dir string) error {
 	}
 	md := "# zcnic vs dpdk-testpmd\n\n" + r.Markdown() + "\n" + r.RatiosLine() + "\n"
 	return os.WriteFile(filepath.Join(dir, "results.md"), []byte(md), 0o644)
+}
+
+// roundValues are the programs' figures of each round, in the order the
+// rounds came.
+type roundValues struct {
+	by     map[int]map[string]float64
+	rounds []int
+}
+
+func (rv *roundValues) add(round int, program string, v float64) {
+	if rv.by == nil {
+		rv.by = map[int]map[string]float64{}
+	}
+	if rv.by[round] == nil {
+		rv.by[round] = map[string]float64{}
+		rv.rounds = append(rv.rounds, round)
+	}
+	rv.by[round][program] = v
+}
+
+// ratios is num's figure over den's, round by round, for the rounds that
+// have both.
+func (rv *roundValues) ratios(num, den string) []float64 {
+	q := []float64{}
+	for _, n := range rv.rounds {
+		a, aok := rv.by[n][num]
+		b, bok := rv.by[n][den]
+		if r := Ratio(a, b); aok && bok && !math.IsNaN(r) {
+			q = append(q, r)
+		}
+	}
+	return q
 }

@@ -182,9 +182,7 @@ type S5Result struct {
 // Summarize fills the row's medians and ratios from its runs.
 func (r *S5Row) Summarize() {
 	var mpps, zns, tns []float64
-	r.RoundRatios = []float64{}
-	byRound := map[int]map[string]float64{}
-	var rounds []int
+	var rs roundValues
 	for _, run := range r.Runs {
 		if run.Error != "" {
 			continue
@@ -198,20 +196,10 @@ func (r *S5Row) Summarize() {
 			tns = append(tns, run.NsPerPacket)
 		}
 		if run.CyclesPerPacket > 0 {
-			if byRound[run.Round] == nil {
-				byRound[run.Round] = map[string]float64{}
-				rounds = append(rounds, run.Round)
-			}
-			byRound[run.Round][run.Program] = run.CyclesPerPacket
+			rs.add(run.Round, run.Program, run.CyclesPerPacket)
 		}
 	}
-	for _, n := range rounds {
-		z, zok := byRound[n]["zcnic"]
-		t, tok := byRound[n]["dpdk-test-acl"]
-		if q := Ratio(t, z); zok && tok && !math.IsNaN(q) {
-			r.RoundRatios = append(r.RoundRatios, q)
-		}
-	}
+	r.RoundRatios = rs.ratios("dpdk-test-acl", "zcnic")
 	r.ZcnicMpps, r.ZcnicNs, r.TestACLNs = ptr(Median(mpps)), ptr(Median(zns)), ptr(Median(tns))
 	r.Ratio, r.RatioMin, r.RatioMax = ptr(Median(r.RoundRatios)), nil, nil
 	if len(r.RoundRatios) > 0 {
