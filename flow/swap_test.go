@@ -28,15 +28,18 @@ func TestReplaceUnderTraffic(t *testing.T) {
 }
 
 func replaceUnderTraffic(t *testing.T, loops int) {
-	// Set A counts every packet and lets it through; set B drops every
-	// packet. net_null's frames match "pattern end" (every packet).
-	countAll := parseAll(t, []string{"pattern end actions count / end"})
+	// Set A marks and counts every packet and lets it through; set B
+	// drops every packet. net_null's frames match "pattern end" (every
+	// packet). Each loop has its own rows of the rules' counters and
+	// actions: with two loops, the second's packets must be marked and
+	// dropped as the first's.
+	countAll := parseAll(t, []string{"pattern end actions mark id 7 / count / end"})
 	dropAll := parseAll(t, []string{"pattern eth type is 0x1234 / end actions mark id 1 / end", "priority 1 pattern end actions drop / end"})
 	tb, err := flow.NewTable(flow.Software, countAll)
 	require.NoError(t, err)
 
 	const swaps = 40
-	var seen [64]uint64 // per lcore
+	var seen, unmarked [64]uint64 // per lcore
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	started := make(chan struct{})
@@ -81,6 +84,11 @@ func replaceUnderTraffic(t *testing.T, loops int) {
 	}()
 	res, err := app.Run(ctx, cfg, func(c *app.Ctx, ms []*mbuf.Mbuf) {
 		seen[c.Lcore()] += uint64(len(ms))
+		for _, m := range ms {
+			if id, ok := m.Mark(); !ok || id != 7 {
+				unmarked[c.Lcore()]++
+			}
+		}
 		c.SendAll(len(ms), 1)
 	})
 	require.NoError(t, err)
@@ -112,6 +120,14 @@ func replaceUnderTraffic(t *testing.T, loops int) {
 		handled += n
 	}
 	assert.Equal(t, counted, handled, "what no set dropped reached the handler")
+	for l, n := range unmarked {
+		assert.Zero(t, n, "packets lcore %d handled without set A's mark", l)
+	}
+	if loops == 2 {
+		for _, lc := range cfg.Lcores {
+			assert.NotZero(t, seen[lc.Lcore], "lcore %d handled packets", lc.Lcore)
+		}
+	}
 	assert.Equal(t, rx.RxPackets, rx.Forwarded+rx.Dropped, "received = forwarded + dropped")
 	assert.Equal(t, rx.Dropped, res.Drops()[app.DropRule], "dropped only by rules")
 	assert.Equal(t, rx.Forwarded, res.Ports[1].TxPackets+res.Drops()[app.DropTxFull])
