@@ -325,36 +325,59 @@ func (b *runner) testpmdRate(ctx context.Context, sc Scenario, r *RunResult) err
 // half more (a spare line, should a tick be late), with a JSON stats
 // line a second.
 func (b *runner) zcnicRate(ctx context.Context, sc Scenario, r *RunResult) error {
+	z, err := b.zcnicFwd(ctx, sc, r.Log, 60*time.Second)
+	r.Samples = z.samples
+	if err != nil {
+		return err
+	}
+	r.GoRuntime = z.summary.GoRuntime
+	r.Value = z.mpps
+	return nil
+}
+
+// zcnicFwdRun is what one zcnic fwd run of a scenario gave.
+type zcnicFwdRun struct {
+	samples      []float64 // packets transmitted per second, a sample a second
+	mpps         float64   // their steady median (SteadyMedian), in Mpps
+	summary      ZcnicSummary
+	startSeconds float64 // from the start of the process to its first forwarding second
+}
+
+// zcnicFwd runs zcnic fwd on sc for Warmup+Measure seconds and one and a
+// half more, with a JSON stats line a second, its output logged to log;
+// slack is how much longer it may take (start-up, teardown) before it
+// is stopped. The samples are returned also when it failed.
+func (b *runner) zcnicFwd(ctx context.Context, sc Scenario, log string, slack time.Duration) (zcnicFwdRun, error) {
+	var z zcnicFwdRun
 	need := b.cfg.Warmup + b.cfg.Measure
 	d := time.Duration(need)*time.Second + 1500*time.Millisecond
-	ctx, cancel := context.WithTimeout(ctx, d+60*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, d+slack)
 	defer cancel()
-	var samples []float64
-	p, err := startProc(ctx, r.Log, func(isErr bool, line string) {
+	var once sync.Once
+	start := time.Now()
+	p, err := startProc(ctx, log, func(isErr bool, line string) {
 		if l, ok := ParseZcnicStatsLine(line); ok && isErr {
-			samples = append(samples, l.TxPps())
+			once.Do(func() { z.startSeconds = time.Since(start).Seconds() - l.ElapsedSeconds })
+			z.samples = append(z.samples, l.TxPps())
 		}
 	}, b.cfg.Zcnic, b.cfg.ZcnicArgs(sc, d, time.Second)...)
 	if err != nil {
-		return err
+		return z, err
 	}
 	werr := p.wait()
 	stdout, stderr := p.output()
-	r.Samples = samples
 	if werr != nil {
-		return fmt.Errorf("zcnic: %v: %s", werr, tail(stderr, 3))
+		return z, fmt.Errorf("zcnic: %v: %s", werr, tail(stderr, 3))
 	}
-	s, err := ParseZcnicSummary(stdout)
-	if err != nil {
-		return err
+	if z.summary, err = ParseZcnicSummary(stdout); err != nil {
+		return z, err
 	}
-	r.GoRuntime = s.GoRuntime
-	v, ok := SteadyMedian(samples, b.cfg.Warmup, b.cfg.Measure)
+	v, ok := SteadyMedian(z.samples, b.cfg.Warmup, b.cfg.Measure)
 	if !ok {
-		return fmt.Errorf("zcnic printed %d stats lines, want %d (see %s)", len(samples), need, r.Log)
+		return z, fmt.Errorf("zcnic printed %d stats lines, want %d (see %s)", len(z.samples), need, log)
 	}
-	r.Value = v / 1e6
-	return nil
+	z.mpps = v / 1e6
+	return z, nil
 }
 
 // zeroCopy runs zcnic fwd on S2's devices (macswap: the handler reads

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -353,37 +352,13 @@ func (b *runner) s5Zcnic(ctx context.Context, f S5Files, r *S5Run) error {
 	if f.ZcnicRules != "" {
 		sc.Flags = []string{"--rules", f.ZcnicRules, "--rule-placement", "software"}
 	}
-	need := b.cfg.Warmup + b.cfg.Measure
-	d := time.Duration(need)*time.Second + 1500*time.Millisecond
-	ctx, cancel := context.WithTimeout(ctx, d+90*time.Second)
-	defer cancel()
-	var samples []float64
-	var once sync.Once
-	start := time.Now()
-	p, err := startProc(ctx, r.Log, func(isErr bool, line string) {
-		if l, ok := ParseZcnicStatsLine(line); ok && isErr {
-			once.Do(func() { r.StartSeconds = time.Since(start).Seconds() - l.ElapsedSeconds })
-			samples = append(samples, l.TxPps())
-		}
-	}, b.cfg.Zcnic, b.cfg.ZcnicArgs(sc, d, time.Second)...)
+	z, err := b.zcnicFwd(ctx, sc, r.Log, 90*time.Second)
+	r.StartSeconds = z.startSeconds
 	if err != nil {
 		return err
 	}
-	werr := p.wait()
-	stdout, stderr := p.output()
-	if werr != nil {
-		return fmt.Errorf("zcnic: %v: %s", werr, tail(stderr, 3))
-	}
-	s, err := ParseZcnicSummary(stdout)
-	if err != nil {
-		return err
-	}
-	v, ok := SteadyMedian(samples, b.cfg.Warmup, b.cfg.Measure)
-	if !ok {
-		return fmt.Errorf("zcnic printed %d stats lines, want %d (see %s)", len(samples), need, r.Log)
-	}
-	r.Mpps = v / 1e6
-	return s5Counters(s, f, r)
+	r.Mpps = z.mpps
+	return s5Counters(z.summary, f, r)
 }
 
 // s5Counters reads a zcnic S5 run's summary: every rule in software,
