@@ -11,6 +11,7 @@ import "C"
 
 import (
 	"fmt"
+	"net/netip"
 	"syscall"
 	"unsafe"
 
@@ -42,20 +43,8 @@ func crule(r *Rule) C.struct_zf_rule {
 		c.has_ipv6 = 1
 	}
 	if ip != nil {
-		if ip.Src.IsValid() {
-			a := ip.Src.Addr().AsSlice()
-			for i := range a {
-				c.src[i] = C.uint8_t(a[i])
-			}
-			c.src_len = C.uint8_t(ip.Src.Bits())
-		}
-		if ip.Dst.IsValid() {
-			a := ip.Dst.Addr().AsSlice()
-			for i := range a {
-				c.dst[i] = C.uint8_t(a[i])
-			}
-			c.dst_len = C.uint8_t(ip.Dst.Bits())
-		}
+		c.src_len = prefixC(ip.Src, &c.src)
+		c.dst_len = prefixC(ip.Dst, &c.dst)
 		c.proto, c.proto_mask = C.uint8_t(ip.Proto), C.uint8_t(ip.ProtoMask)
 	}
 	l4 := p.UDP
@@ -233,4 +222,17 @@ func keyOf(m unsafe.Pointer) [C.ZF_KEY_SIZE]byte {
 	var k [C.ZF_KEY_SIZE]byte
 	C.zf_key_of((*C.struct_rte_mbuf)(m), (*C.uint8_t)(unsafe.Pointer(&k[0])))
 	return k
+}
+
+// prefixC writes a prefix's address into a C address field (IPv4 in its
+// first 4 bytes) and returns its length; an unset prefix writes nothing
+// and is 0 long.
+func prefixC(p netip.Prefix, dst *[16]C.uint8_t) C.uint8_t {
+	if !p.IsValid() {
+		return 0
+	}
+	for i, b := range p.Addr().AsSlice() {
+		dst[i] = C.uint8_t(b)
+	}
+	return C.uint8_t(p.Bits())
 }
