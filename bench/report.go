@@ -109,20 +109,29 @@ func (s *ScenarioResult) Summarize() {
 	s.RoundRatios = rs.ratios("zcnic", "testpmd")
 	t, z := Median(s.Testpmd.Rounds), Median(s.Zcnic.Rounds)
 	s.Testpmd.Median, s.Zcnic.Median = ptr(t), ptr(z)
-	s.Ratio = ptr(Median(s.RoundRatios))
-	if len(s.RoundRatios) > 0 {
-		s.RatioMin, s.RatioMax = ptr(slices.Min(s.RoundRatios)), ptr(slices.Max(s.RoundRatios))
-	} else {
-		s.RatioMin, s.RatioMax = nil, nil
+	s.Ratio, s.RatioMin, s.RatioMax = ratioSpread(s.RoundRatios)
+}
+
+// ratioSpread is the median of per-round ratios, with their least and
+// greatest; nil for none.
+func ratioSpread(q []float64) (median, least, most *float64) {
+	if len(q) == 0 {
+		return nil, nil, nil
 	}
+	return ptr(Median(q)), ptr(slices.Min(q)), ptr(slices.Max(q))
+}
+
+// spreadText is a ratio with its spread: "0.97 (0.91-1.02)", or "n/a".
+func spreadText(ratio, least, most *float64, prec int) string {
+	if ratio == nil {
+		return "n/a"
+	}
+	return fmt.Sprintf("%s (%s-%s)", fmtNum(ratio, prec), fmtNum(least, prec), fmtNum(most, prec))
 }
 
 // Spread is the ratio with its spread over rounds: "0.97 (0.91-1.02)".
 func (s *ScenarioResult) Spread(prec int) string {
-	if s.Ratio == nil {
-		return "n/a"
-	}
-	return fmt.Sprintf("%s (%s-%s)", fmtNum(s.Ratio, prec), fmtNum(s.RatioMin, prec), fmtNum(s.RatioMax, prec))
+	return spreadText(s.Ratio, s.RatioMin, s.RatioMax, prec)
 }
 
 // ZeroCopy is the proof of zero-copy discipline: a zcnic forwarding

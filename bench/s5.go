@@ -200,18 +200,12 @@ func (r *S5Row) Summarize() {
 	}
 	r.RoundRatios = rs.ratios("dpdk-test-acl", "zcnic")
 	r.ZcnicMpps, r.ZcnicNs, r.TestACLNs = ptr(Median(mpps)), ptr(Median(zns)), ptr(Median(tns))
-	r.Ratio, r.RatioMin, r.RatioMax = ptr(Median(r.RoundRatios)), nil, nil
-	if len(r.RoundRatios) > 0 {
-		r.RatioMin, r.RatioMax = ptr(slices.Min(r.RoundRatios)), ptr(slices.Max(r.RoundRatios))
-	}
+	r.Ratio, r.RatioMin, r.RatioMax = ratioSpread(r.RoundRatios)
 }
 
 // Spread is the ratio with its spread over rounds, as ScenarioResult's.
 func (r *S5Row) Spread(prec int) string {
-	if r.Ratio == nil {
-		return "n/a"
-	}
-	return fmt.Sprintf("%s (%s-%s)", fmtNum(r.Ratio, prec), fmtNum(r.RatioMin, prec), fmtNum(r.RatioMax, prec))
+	return spreadText(r.Ratio, r.RatioMin, r.RatioMax, prec)
 }
 
 // Markdown is S5's table.
