@@ -90,6 +90,8 @@ func (c *Ctx) step(h Handler) int {
 		c.turn.countPoll(busy)
 		if busy {
 			runTurn(c.turn)
+		} else {
+			c.turn.resetStallClock() // idle on purpose: no stall
 		}
 		return 0
 	}
@@ -207,6 +209,7 @@ func (c *Ctx) release() {
 func (c *Ctx) counters() LcoreCounters {
 	l := LcoreCounters{Lcore: c.lcore, Ports: make([]PortCounters, len(c.ports))}
 	c.readInto(&l)
+	c.turn.readStalls(&l.Stalls)
 	return l
 }
 
@@ -224,6 +227,10 @@ func (c *Ctx) publish() {
 
 func (c *Ctx) snapshot() LcoreCounters {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.pub.clone()
+	l := c.pub.clone()
+	c.mu.Unlock()
+	// The stalls are read from the turn itself, as they are: publish
+	// (on the loop's path) does not copy them.
+	c.turn.readStalls(&l.Stalls)
+	return l
 }

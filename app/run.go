@@ -37,6 +37,7 @@ type runner struct {
 	ctxs   []*Ctx
 	rings  []*pipeRing
 	start  time.Time
+	pauses *pauseWatch // the Go runtime's pauses since start
 	leaked int
 	// bindings are the ports' flow rules on their ports, by port index
 	// (nil where a port has none).
@@ -307,6 +308,7 @@ func (r *runner) run(ctx context.Context, h Handler) (Result, error) {
 	}
 	results := make(chan done, len(r.ctxs))
 	r.start = time.Now()
+	r.pauses = newPauseWatch()
 	tel := r.publishTelemetry()
 	launched := 0
 	var launchErr error
@@ -391,7 +393,7 @@ func leakError(leaked int, s Snapshot) error {
 }
 
 func (r *runner) snapshot() Snapshot {
-	s := Snapshot{Elapsed: time.Since(r.start), Ports: make([]PortCounters, len(r.ports)), LoopBytes: r.cfg.CountBytes}
+	s := Snapshot{Elapsed: time.Since(r.start), Ports: make([]PortCounters, len(r.ports)), LoopBytes: r.cfg.CountBytes, GoPauses: r.pauses.since()}
 	for _, c := range r.ctxs {
 		l := c.snapshot()
 		s.Lcores = append(s.Lcores, l)

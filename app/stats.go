@@ -46,6 +46,9 @@ type LcoreCounters struct {
 	// because a ring it fills was full (back-pressure: the packets wait
 	// in the NIC's queue instead of being dropped at the ring).
 	Held uint64
+	// Stalls are the gaps between the loop's turns: how long it went
+	// without polling.
+	Stalls Stalls
 }
 
 // Utilisation is the share of polls that found packets.
@@ -102,6 +105,18 @@ type Snapshot struct {
 	// cost of each port's software classification.
 	Rules    [][]flow.RuleStats
 	Classify []flow.ClassifyStats
+	// GoPauses are the Go runtime's stop-the-world pauses since the
+	// loops started, beside the loops' Stalls.
+	GoPauses GoPauses
+}
+
+// Stalls sums the loops' stalls (a histogram of every loop's gaps).
+func (s Snapshot) Stalls() Stalls {
+	var st Stalls
+	for _, l := range s.Lcores {
+		st.Add(l.Stalls)
+	}
+	return st
 }
 
 // ByteSource says where a port's byte figures come from.

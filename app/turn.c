@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -218,9 +219,12 @@ static inline int rings_full(const struct zc_turn *t)
 	return 0;
 }
 
+uint64_t zc_tsc_hz(void) { return rte_get_tsc_hz(); }
+
 void zc_turn(uintptr_t tp)
 {
 	struct zc_turn *t = (struct zc_turn *)tp;
+	zc_time_turn(&t->c.st);
 	for (uint16_t i = 0; i < t->nsrc; i++)
 		if (t->src[i].got)
 			apply_verdicts(t, &t->src[i]);

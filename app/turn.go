@@ -52,6 +52,7 @@ func newTurn(mem *cmem, burst, vector int, countBytes bool) *cturn {
 	for i := range t.portidx {
 		t.portidx[i] = -1
 	}
+	t.setStallLimits()
 	return t
 }
 

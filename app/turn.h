@@ -25,6 +25,7 @@
 
 #include <stdint.h>
 #include <rte_config.h>
+#include <rte_cycles.h>
 
 struct rte_mbuf;
 struct rte_ring;
@@ -69,6 +70,74 @@ struct zc_portc {
 	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes, fwd, dropped, kept;
 };
 
+/*
+ * Loop stalls: the time between the starts of a loop's consecutive
+ * turns, in TSC cycles, one rte_rdtsc() a turn. A turn is normally a
+ * few microseconds (one crossing and the handler's calls); a long gap
+ * is time the loop was not running: the Go runtime took its thread, or
+ * the kernel did. The histogram is log-linear (HDR-style): ZC_STALL_SUB
+ * buckets per power of two, so a bucket is at most 1/ZC_STALL_SUB of
+ * its values wide; values of 2^ZC_STALL_OCTAVES cycles or more go to the
+ * last bucket. The limits are set by Go (16 us, 64 us, 256 us, 1 ms in
+ * cycles), and over[i] counts the gaps longer than lim[i].
+ */
+enum {
+	ZC_STALL_SUB_BITS = 3,
+	ZC_STALL_SUB = 1 << ZC_STALL_SUB_BITS,
+	ZC_STALL_OCTAVES = 40,
+	ZC_STALL_NB = ZC_STALL_SUB * (ZC_STALL_OCTAVES - ZC_STALL_SUB_BITS + 1),
+	ZC_STALL_NLIM = 4,
+};
+
+struct zc_stalls {
+	uint64_t last;  /* TSC at the start of the last timed turn; 0: the
+	                   next turn starts the timing (no gap) */
+	uint64_t gaps;  /* gaps measured */
+	uint64_t sum;   /* their total, in cycles */
+	uint64_t max;   /* the longest */
+	uint64_t lim[ZC_STALL_NLIM];
+	uint64_t over[ZC_STALL_NLIM];
+	uint64_t hist[ZC_STALL_NB];
+};
+
+/* The histogram bucket of a gap of v cycles. */
+static inline unsigned zc_stall_bucket(uint64_t v)
+{
+	if (v < ZC_STALL_SUB)
+		return (unsigned)v;
+	unsigned e = 63 - (unsigned)__builtin_clzll(v); /* >= ZC_STALL_SUB_BITS */
+	if (e >= ZC_STALL_OCTAVES)
+		return ZC_STALL_NB - 1;
+	return (e - ZC_STALL_SUB_BITS + 1) * ZC_STALL_SUB +
+	       (unsigned)((v >> (e - ZC_STALL_SUB_BITS)) & (ZC_STALL_SUB - 1));
+}
+
+/* zc_time_turn times the gap since the last turn began, and returns
+ * the TSC it read. */
+static inline uint64_t zc_time_turn(struct zc_stalls *st)
+{
+	uint64_t now = rte_rdtsc();
+	uint64_t last = st->last;
+	st->last = now;
+	if (last == 0 || now <= last)
+		return now;
+	uint64_t g = now - last;
+	st->gaps++;
+	st->sum += g;
+	st->hist[zc_stall_bucket(g)]++;
+	if (g > st->max)
+		st->max = g;
+	/* The limits rise: most gaps pass the first test and no other. */
+	for (int i = 0; i < ZC_STALL_NLIM && g > st->lim[i]; i++)
+		st->over[i]++;
+	return now;
+}
+
+/* zc_floor pins the calling thread to cpu and times passes of a loop
+ * that spins spin cycles a pass, for cycles TSC cycles (app.MeasureFloor);
+ * it returns 0 or an errno. */
+int zc_floor(struct zc_stalls *st, int cpu, uint64_t cycles, uint64_t spin);
+
 /* A loop's counters. */
 struct zc_counters {
 	struct zc_portc pc[ZC_MAX_TX]; /* by port index */
@@ -78,6 +147,7 @@ struct zc_counters {
 	uint64_t ring_in, ring_out;    /* packets from and to rings */
 	uint64_t held;                 /* turns the rx queues were not polled:
 	                                  a ring this loop fills was full */
+	struct zc_stalls st;           /* gaps between turns */
 };
 
 /* A tx queue or a ring this loop fills: arr holds n packets of cap. */
@@ -129,6 +199,9 @@ struct zc_turn {
 
 /* zc_turn runs one turn of the loop whose state is at t. */
 void zc_turn(uintptr_t t);
+
+/* zc_tsc_hz is the TSC's frequency (rte_get_tsc_hz). */
+uint64_t zc_tsc_hz(void);
 
 /*
  * zc_drop_pending frees what is still queued for tx or rings at the end
