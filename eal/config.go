@@ -46,6 +46,13 @@ type Config struct {
 	// (EAL's --no-huge). Slower, but works anywhere; virtual devices only.
 	NoHuge bool
 
+	// NoConfine leaves the Go runtime's threads where the OS puts them.
+	// By default Init confines every thread of the process that is not
+	// an lcore's to the control CPUs (see ControlCPUs), as DPDK does
+	// with its own control threads, so that a worker lcore's CPU runs
+	// its loop and nothing else; threads started later inherit that.
+	NoConfine bool
+
 	// FilePrefix names this process's runtime files (EAL's
 	// --file-prefix). Two processes with SharedFiles running at once
 	// need different prefixes.

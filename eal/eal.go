@@ -66,6 +66,7 @@ var eal struct {
 	calls   chan func() // run on the main lcore's thread
 	lcores  []Lcore
 	main    uint
+	mainTid int // the main lcore's thread
 	noHuge  bool
 	running int // launched jobs not yet waited for
 
@@ -108,6 +109,10 @@ func Init(cfg Config) error {
 	if err := dpdklog.Start(cfg.Logger); err != nil {
 		return err
 	}
+	orig, err := processCPUs()
+	if err != nil {
+		return err
+	}
 	eal.state = stateDone // until it has worked
 	res := make(chan error)
 	eal.calls = make(chan func())
@@ -138,6 +143,16 @@ func Init(cfg Config) error {
 			CPU:    int(C.rte_lcore_to_cpu_id(C.int(id))),
 			Main:   uint(id) == eal.main,
 		})
+	}
+	err = learnThreads(eal.mainTid)
+	if err == nil && !cfg.NoConfine {
+		err = setupConfine(orig)
+	}
+	if err != nil {
+		eal.mu.Unlock()
+		cerr := Cleanup()
+		eal.mu.Lock()
+		return errors.Join(err, cerr)
 	}
 	if cfg.Attachable {
 		var err error
@@ -183,6 +198,7 @@ func checkPeers(cfg *Config) error {
 // TLS and the CPU pinning it applies stay with it.
 func mainThread(args []string, res chan<- error) {
 	runtime.LockOSThread()
+	eal.mainTid = unix.Gettid()
 	// argv stays allocated: EAL may keep pointers into it.
 	argv := (**C.char)(C.malloc(C.size_t(len(args)+1) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
 	av := unsafe.Slice(argv, len(args)+1)

@@ -12,6 +12,7 @@ import "C"
 
 import (
 	"fmt"
+	"runtime"
 	"runtime/cgo"
 	"runtime/debug"
 	"syscall"
@@ -89,6 +90,11 @@ func Launch(lcore uint, fn func() error) (*Job, error) {
 	if !known {
 		return nil, fmt.Errorf("eal: Launch: lcore %d is not enabled (workers: %v)", lcore, workerIDs())
 	}
+	// Threads the program made since Init (C code may make them) leave
+	// the workers' CPUs before a loop starts on one.
+	if err := confineThreads(); err != nil {
+		return nil, err
+	}
 	j := &Job{lcore: lcore, fn: fn, done: make(chan struct{})}
 	h := cgo.NewHandle(j)
 	if r := C.zc_remote_launch(C.uintptr_t(h), C.uint(lcore)); r < 0 {
@@ -145,6 +151,11 @@ func goLcoreEntry(handle C.uintptr_t) C.int {
 	h := cgo.Handle(handle)
 	j := h.Value().(*Job)
 	h.Delete()
+	// Locked so, the runtime makes any thread it needs while this job
+	// runs from its template thread, never from this one, whose
+	// affinity (the worker's CPU) a new thread would inherit.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	j.err = call(j.lcore, j.fn)
 	close(j.done)
 	if j.err != nil {
