@@ -40,6 +40,7 @@ type common struct {
 	statsInterval time.Duration
 	json          bool
 	noHuge        bool
+	noConfine     bool // leave the Go runtime's threads on every CPU
 	logLevel      string
 	metricsAddr   string
 	statsFormat   string   // "text" or "json"
@@ -96,6 +97,7 @@ func newFlags(e *env, name, usage, summary string, c *common, runs bool) *flag.F
 	fs.StringVar(&c.lcores, "lcores", "", "lcores to enable, like 0-1 or 0,2; the lowest is the main lcore, the others run loops (default: every CPU this process may use)")
 	fs.BoolVar(&c.json, "json", false, "print the summary as JSON on stdout")
 	fs.BoolVar(&c.noHuge, "no-huge", false, "run without hugepages (EAL --no-huge; virtual devices only)")
+	fs.BoolVar(&c.noConfine, "no-confine", false, "leave the Go runtime's threads on every CPU (by default every thread that is not an lcore's runs on the CPUs no worker lcore uses)")
 	fs.StringVar(&c.logLevel, "log-level", "error", "EAL log level: error, warning, notice, info, debug")
 	fs.StringVar(&c.filePrefix, "file-prefix", "", "run as an attachable primary named `NAME` (EAL --file-prefix, not in memory; needs hugepages): dpdk-dumpcap, dpdk-proc-info, dpdk-telemetry.py and zcnic stats --attach take the same name (default: in memory, nothing to attach to)")
 	fs.BoolVar(&c.noTelemetry, "no-telemetry", false, "turn DPDK's telemetry socket off (default on: dpdk-telemetry.py -f PREFIX, the prefix being --file-prefix or zcnic-PID)")
@@ -282,6 +284,7 @@ func (c *common) ealConfig(e *env) (eal.Config, error) {
 		PCIAllow:  c.pcis,
 		LogLevel:  c.logLevel,
 		NoHuge:    c.noHuge,
+		NoConfine: c.noConfine,
 		Telemetry: !c.noTelemetry,
 		Logger:    newLineLogger(e.stderr),
 	}

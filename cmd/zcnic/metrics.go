@@ -52,13 +52,19 @@ var (
 		{"tx_errors_total", "Packets the device failed to transmit (oerrors)."},
 		{"rx_nombuf_total", "Receive mbuf allocation failures (rx_nombuf)."},
 	}
-	mLcoreBusy     = prometheus.NewDesc("zcnic_lcore_busy_polls_total", "Loop turns that received packets.", []string{"lcore"}, nil)
-	mLcoreEmpty    = prometheus.NewDesc("zcnic_lcore_empty_polls_total", "Loop turns that received nothing.", []string{"lcore"}, nil)
-	mLcoreInjected = prometheus.NewDesc("zcnic_lcore_injected_packets_total", "Packets the loop made and queued for transmission (generators).", []string{"lcore"}, nil)
-	mLcoreDrops    = prometheus.NewDesc("zcnic_lcore_dropped_packets_total", "Packets the loop dropped, by reason.", []string{"lcore", "reason"}, nil)
-	mPoolSize      = prometheus.NewDesc("zcnic_mempool_mbufs", "Mbufs in the pool.", nil, nil)
-	mPoolInUse     = prometheus.NewDesc("zcnic_mempool_mbufs_in_use", "Mbufs taken from the pool (in descriptors, in flight, or held).", nil, nil)
-	mElapsed       = prometheus.NewDesc("zcnic_run_seconds", "Seconds since the loops started.", nil, nil)
+	mLcoreBusy      = prometheus.NewDesc("zcnic_lcore_busy_polls_total", "Loop turns that received packets.", []string{"lcore"}, nil)
+	mLcoreEmpty     = prometheus.NewDesc("zcnic_lcore_empty_polls_total", "Loop turns that received nothing.", []string{"lcore"}, nil)
+	mLcoreInjected  = prometheus.NewDesc("zcnic_lcore_injected_packets_total", "Packets the loop made and queued for transmission (generators).", []string{"lcore"}, nil)
+	mLcoreDrops     = prometheus.NewDesc("zcnic_lcore_dropped_packets_total", "Packets the loop dropped, by reason.", []string{"lcore", "reason"}, nil)
+	mLcoreStall     = prometheus.NewDesc("zcnic_lcore_stall_seconds", "Time between the starts of the loop's turns (a turn is a few microseconds: a longer gap is time the loop did not run). Buckets are exact to within 1/8 of a bound.", []string{"lcore"}, nil)
+	mLcoreStallMax  = prometheus.NewDesc("zcnic_lcore_stall_max_seconds", "The longest gap between the loop's turns since it started.", []string{"lcore"}, nil)
+	mLcoreStallOver = prometheus.NewDesc("zcnic_lcore_stalls_total", "Gaps between the loop's turns longer than a limit (exact counts).", []string{"lcore", "longer_than"}, nil)
+	mGoGCCycles     = prometheus.NewDesc("zcnic_go_gc_cycles_total", "Go garbage collections completed since the loops started.", nil, nil)
+	mGoPauses       = prometheus.NewDesc("zcnic_go_stw_pauses_total", "The Go runtime's stop-the-world pauses since the loops started, by kind (gc: the collector's; other).", []string{"kind"}, nil)
+	mGoPauseSecs    = prometheus.NewDesc("zcnic_go_stw_pause_seconds_total", "The time of those pauses, estimated from runtime/metrics' histogram (each pause at its bucket's middle).", []string{"kind"}, nil)
+	mPoolSize       = prometheus.NewDesc("zcnic_mempool_mbufs", "Mbufs in the pool.", nil, nil)
+	mPoolInUse      = prometheus.NewDesc("zcnic_mempool_mbufs_in_use", "Mbufs taken from the pool (in descriptors, in flight, or held).", nil, nil)
+	mElapsed        = prometheus.NewDesc("zcnic_run_seconds", "Seconds since the loops started.", nil, nil)
 )
 
 // devMetric names the port metric of each device error counter.
@@ -122,7 +128,7 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range mPortDesc {
 		ch <- d
 	}
-	for _, d := range []*prometheus.Desc{mLcoreBusy, mLcoreEmpty, mLcoreInjected, mLcoreDrops, mPoolSize, mPoolInUse, mElapsed, mRuleHits, mRuleBytes, mClassified, mClassifyCycle} {
+	for _, d := range []*prometheus.Desc{mLcoreBusy, mLcoreEmpty, mLcoreInjected, mLcoreDrops, mLcoreStall, mLcoreStallMax, mLcoreStallOver, mGoGCCycles, mGoPauses, mGoPauseSecs, mPoolSize, mPoolInUse, mElapsed, mRuleHits, mRuleBytes, mClassified, mClassifyCycle} {
 		ch <- d
 	}
 }
@@ -183,10 +189,50 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 				counter(mLcoreDrops, v, id, reason.String())
 			}
 		}
+		collectStalls(ch, id, lc.Stalls)
 	}
+	g := s.GoPauses
+	counter(mGoGCCycles, g.GCCycles)
+	counter(mGoPauses, g.GC, "gc")
+	counter(mGoPauses, g.Other, "other")
+	ch <- prometheus.MustNewConstMetric(mGoPauseSecs, prometheus.CounterValue, g.GCTotal.Seconds(), "gc")
+	ch <- prometheus.MustNewConstMetric(mGoPauseSecs, prometheus.CounterValue, g.OtherTotal.Seconds(), "other")
 	ch <- prometheus.MustNewConstMetric(mPoolSize, prometheus.GaugeValue, float64(s.PoolSize))
 	ch <- prometheus.MustNewConstMetric(mPoolInUse, prometheus.GaugeValue, float64(s.PoolInUse))
 	ch <- prometheus.MustNewConstMetric(mElapsed, prometheus.GaugeValue, s.Elapsed.Seconds())
 	rs, cs := ruleLines(s.Rules, s.Classify)
 	collectRules(ch, rs, cs)
+}
+
+// stallBounds are the buckets of zcnic_lcore_stall_seconds: 1 us to
+// about 33 ms, doubling.
+var stallBounds = func() []time.Duration {
+	var b []time.Duration
+	for d := time.Microsecond; d <= 64*time.Millisecond; d *= 2 {
+		b = append(b, d)
+	}
+	return b
+}()
+
+// collectStalls sends one loop's stall histogram, its longest gap and
+// its exact counts over the limits.
+func collectStalls(ch chan<- prometheus.Metric, lcore string, st app.Stalls) {
+	cum := st.Cumulative(stallBounds)
+	buckets := make(map[float64]uint64, len(stallBounds))
+	for i, b := range stallBounds {
+		buckets[b.Seconds()] = cum[i]
+	}
+	ch <- prometheus.MustNewConstHistogram(mLcoreStall, st.Gaps, st.Total.Seconds(), buckets, lcore)
+	ch <- prometheus.MustNewConstMetric(mLcoreStallMax, prometheus.GaugeValue, st.Max.Seconds(), lcore)
+	for i, n := range []uint64{st.Over16us, st.Over64us, st.Over256us, st.Over1ms} {
+		ch <- prometheus.MustNewConstMetric(mLcoreStallOver, prometheus.CounterValue, float64(n), lcore, limitName(app.StallLimits[i]))
+	}
+}
+
+// limitName is a stall limit as a label: "16us", "1ms".
+func limitName(d time.Duration) string {
+	if d%time.Millisecond == 0 {
+		return strconv.Itoa(int(d/time.Millisecond)) + "ms"
+	}
+	return strconv.Itoa(int(d/time.Microsecond)) + "us"
 }

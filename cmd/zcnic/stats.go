@@ -239,8 +239,11 @@ type summary struct {
 	Leaked         int               `json:"leaked_mbufs"`
 	Captured       *uint64           `json:"captured,omitempty"`
 	GoRuntime      *goRuntime        `json:"go_runtime,omitempty"`
-	Output         string            `json:"output,omitempty"`
-	Error          string            `json:"error,omitempty"`
+	// GoPauses are the Go runtime's stop-the-world pauses while the
+	// loops ran, beside the loops' stalls.
+	GoPauses goPausesSummary `json:"go_pauses"`
+	Output   string          `json:"output,omitempty"`
+	Error    string          `json:"error,omitempty"`
 	// Rules are the flow rules, a line per rule and port, and Classify
 	// each port's software classification (fwd --rules).
 	Rules    []ruleSummary     `json:"rules,omitempty"`
@@ -297,6 +300,49 @@ type lcoreSummary struct {
 	Injected    uint64  `json:"injected"`
 	RingIn      uint64  `json:"ring_in"`
 	RingOut     uint64  `json:"ring_out"`
+	// Stalls are the gaps between the loop's turns.
+	Stalls stallSummary `json:"stalls"`
+}
+
+// stallSummary is a loop's gaps between turns (app.Stalls), in
+// microseconds.
+type stallSummary struct {
+	Gaps      uint64  `json:"gaps"`
+	P50us     float64 `json:"p50_us"`
+	P99us     float64 `json:"p99_us"`
+	P999us    float64 `json:"p99_9_us"`
+	P9999us   float64 `json:"p99_99_us"`
+	MaxUs     float64 `json:"max_us"`
+	Over16us  uint64  `json:"over_16us"`
+	Over64us  uint64  `json:"over_64us"`
+	Over256us uint64  `json:"over_256us"`
+	Over1ms   uint64  `json:"over_1ms"`
+}
+
+func us(d time.Duration) float64 { return float64(d) / 1e3 }
+
+func toStallSummary(s app.Stalls) stallSummary {
+	return stallSummary{
+		Gaps: s.Gaps, P50us: us(s.Quantile(0.5)), P99us: us(s.Quantile(0.99)), P999us: us(s.Quantile(0.999)),
+		P9999us: us(s.Quantile(0.9999)), MaxUs: us(s.Max),
+		Over16us: s.Over16us, Over64us: s.Over64us, Over256us: s.Over256us, Over1ms: s.Over1ms,
+	}
+}
+
+// goPausesSummary is the Go runtime's stop-the-world pauses during the
+// run (app.GoPauses), in microseconds.
+type goPausesSummary struct {
+	GCCycles     uint64  `json:"gc_cycles"`
+	GCPauses     uint64  `json:"gc_pauses"`
+	GCPauseUs    float64 `json:"gc_pause_total_us"`
+	GCPauseMaxUs float64 `json:"gc_pause_max_us"`
+	OtherPauses  uint64  `json:"other_pauses"`
+	OtherPauseUs float64 `json:"other_pause_total_us"`
+}
+
+func toGoPausesSummary(p app.GoPauses) goPausesSummary {
+	return goPausesSummary{GCCycles: p.GCCycles, GCPauses: p.GC, GCPauseUs: us(p.GCTotal), GCPauseMaxUs: us(p.GCMax),
+		OtherPauses: p.Other, OtherPauseUs: us(p.OtherTotal)}
 }
 
 func (r *reporter) summarize(res app.Result, mode string) summary {
@@ -309,6 +355,7 @@ func (r *reporter) summarize(res app.Result, mode string) summary {
 		Leaked:         res.Leaked,
 		Ports:          []portSummary{},
 		Lcores:         []lcoreSummary{},
+		GoPauses:       toGoPausesSummary(res.GoPauses),
 	}
 	secs := max(res.Elapsed.Seconds(), 1e-9)
 	for i, p := range res.Ports {
@@ -335,7 +382,8 @@ func (r *reporter) summarize(res app.Result, mode string) summary {
 		}
 	}
 	for _, l := range res.Lcores {
-		s.Lcores = append(s.Lcores, lcoreSummary{Lcore: l.Lcore, BusyPolls: l.BusyPolls, EmptyPolls: l.EmptyPolls, Utilisation: l.Utilisation(), Injected: l.Injected, RingIn: l.RingIn, RingOut: l.RingOut})
+		s.Lcores = append(s.Lcores, lcoreSummary{Lcore: l.Lcore, BusyPolls: l.BusyPolls, EmptyPolls: l.EmptyPolls, Utilisation: l.Utilisation(), Injected: l.Injected, RingIn: l.RingIn, RingOut: l.RingOut,
+			Stalls: toStallSummary(l.Stalls)})
 	}
 	return s
 }
@@ -386,6 +434,14 @@ func (r *reporter) print(s summary) error {
 			fmt.Fprintf(w, ", %d frames generated", l.Injected)
 		}
 		fmt.Fprintln(w)
+		if st := l.Stalls; st.Gaps > 0 {
+			fmt.Fprintf(w, "lcore %d stalls (gaps between turns, %d timed): p50 %.1f us, p99 %.1f us, p99.9 %.1f us, p99.99 %.1f us, max %.1f us; over 16 us %d, 64 us %d, 256 us %d, 1 ms %d\n",
+				l.Lcore, st.Gaps, st.P50us, st.P99us, st.P999us, st.P9999us, st.MaxUs, st.Over16us, st.Over64us, st.Over256us, st.Over1ms)
+		}
+	}
+	if p := s.GoPauses; len(s.Lcores) > 0 {
+		fmt.Fprintf(w, "go runtime pauses (stop-the-world): %d GC cycles, %d GC pauses, %.1f us in all, longest <= %.1f us; %d other pauses, %.1f us\n",
+			p.GCCycles, p.GCPauses, p.GCPauseUs, p.GCPauseMaxUs, p.OtherPauses, p.OtherPauseUs)
 	}
 	if err := printRules(w, s.Rules, s.Classify, s.Ports); err != nil {
 		return err
