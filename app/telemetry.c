@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_telemetry.h>
 
 #include "telemetry.h"
@@ -169,27 +170,78 @@ out:
 	return r;
 }
 
-/* /zcnic/lcores: each loop's polls and ring traffic, as arrays in the
- * order of the summary's lcores. */
+/* The upper edge, in ns, of the bucket of st holding the share q of its
+ * gaps (as app.Stalls.Quantile), never above the longest gap. */
+static uint64_t stall_quantile_ns(const struct zc_stalls *st, double q, uint64_t hz)
+{
+	uint64_t total = 0, seen = 0;
+	for (int i = 0; i < ZC_STALL_NB; i++)
+		total += ld(&st->hist[i]);
+	if (total == 0 || hz == 0)
+		return 0;
+	uint64_t rank = (uint64_t)(q * (double)total + 0.999999);
+	if (rank == 0)
+		rank = 1;
+	uint64_t max = ld(&st->max);
+	for (int i = 0; i < ZC_STALL_NB; i++) {
+		seen += ld(&st->hist[i]);
+		if (seen < rank)
+			continue;
+		uint64_t hi;
+		if (i < ZC_STALL_SUB) {
+			hi = (uint64_t)i + 1;
+		} else {
+			unsigned e = (unsigned)(i / ZC_STALL_SUB) + ZC_STALL_SUB_BITS - 1;
+			uint64_t w = 1ULL << (e - ZC_STALL_SUB_BITS);
+			hi = (ZC_STALL_SUB + (uint64_t)(i % ZC_STALL_SUB)) * w + w;
+		}
+		if (hi > max)
+			hi = max;
+		return (uint64_t)((double)hi * 1e9 / (double)hz);
+	}
+	return (uint64_t)((double)max * 1e9 / (double)hz);
+}
+
+enum {
+	L_LCORE, L_BUSY, L_EMPTY, L_RING_IN, L_RING_OUT,
+	L_GAPS, L_P50, L_P99, L_P999, L_P9999, L_MAX, L_O16, L_O64, L_O256, L_O1MS, NLFIELDS
+};
+static const char *const lcore_fields[NLFIELDS] = {
+	"lcore", "busy_polls", "empty_polls", "ring_in", "ring_out",
+	"stall_gaps", "stall_p50_ns", "stall_p99_ns", "stall_p99_9_ns", "stall_p99_99_ns", "stall_max_ns",
+	"stalls_over_16us", "stalls_over_64us", "stalls_over_256us", "stalls_over_1ms",
+};
+
+/* /zcnic/lcores: each loop's polls, ring traffic and stalls (the gaps
+ * between its turns), as arrays in the order of the summary's lcores. */
 static int cmd_lcores(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
-	static uint64_t v[5][ZC_TEL_MAX_LCORES]; /* under reg.mu */
-	static const char *const keys[5] = {"lcore", "busy_polls", "empty_polls", "ring_in", "ring_out"};
+	static uint64_t v[NLFIELDS][ZC_TEL_MAX_LCORES]; /* under reg.mu */
 	int r = 0;
+	uint64_t hz = rte_get_tsc_hz();
 	rte_tel_data_start_dict(d);
 	pthread_mutex_lock(&reg.mu);
 	unsigned n = reg.published ? reg.nlcores : 0;
 	rte_tel_data_add_dict_u64(d, "running", reg.published);
 	for (unsigned l = 0; l < n; l++) {
 		const struct zc_counters *c = reg.c[l];
-		v[0][l] = reg.lcore[l];
-		v[1][l] = ld(&c->busy);
-		v[2][l] = ld(&c->empty);
-		v[3][l] = ld(&c->ring_in);
-		v[4][l] = ld(&c->ring_out);
+		const struct zc_stalls *st = &c->st;
+		v[L_LCORE][l] = reg.lcore[l];
+		v[L_BUSY][l] = ld(&c->busy);
+		v[L_EMPTY][l] = ld(&c->empty);
+		v[L_RING_IN][l] = ld(&c->ring_in);
+		v[L_RING_OUT][l] = ld(&c->ring_out);
+		v[L_GAPS][l] = ld(&st->gaps);
+		v[L_P50][l] = stall_quantile_ns(st, 0.5, hz);
+		v[L_P99][l] = stall_quantile_ns(st, 0.99, hz);
+		v[L_P999][l] = stall_quantile_ns(st, 0.999, hz);
+		v[L_P9999][l] = stall_quantile_ns(st, 0.9999, hz);
+		v[L_MAX][l] = hz ? (uint64_t)((double)ld(&st->max) * 1e9 / (double)hz) : 0;
+		for (int k = 0; k < ZC_STALL_NLIM; k++)
+			v[L_O16 + k][l] = ld(&st->over[k]);
 	}
-	for (int k = 0; k < 5 && r == 0; k++)
-		r = add_u64s(d, keys[k], v[k], n);
+	for (int k = 0; k < NLFIELDS && r == 0; k++)
+		r = add_u64s(d, lcore_fields[k], v[k], n);
 	pthread_mutex_unlock(&reg.mu);
 	return r;
 }
@@ -241,7 +293,7 @@ RTE_INIT(zc_tel_register)
 	rte_telemetry_register_cmd("/zcnic/ports", cmd_ports,
 		"zcnic port counters, arrays by port index (device, rx/tx packets, forwarded, dropped, kept). No parameters");
 	rte_telemetry_register_cmd("/zcnic/lcores", cmd_lcores,
-		"zcnic loop counters, arrays by loop (lcore, busy_polls, empty_polls, ring_in, ring_out). No parameters");
+		"zcnic loop counters, arrays by loop (lcore, polls, rings, stalls: gaps between turns). No parameters");
 	rte_telemetry_register_cmd("/zcnic/drops", cmd_drops,
 		"zcnic dropped packets by reason, over all loops. No parameters");
 }
