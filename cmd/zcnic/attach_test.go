@@ -451,9 +451,21 @@ func TestTelemetryInMemory(t *testing.T) {
 	var lc struct {
 		Lcore     []uint   `json:"lcore"`
 		BusyPolls []uint64 `json:"busy_polls"`
+		Gaps      []uint64 `json:"stall_gaps"`
+		P50       []uint64 `json:"stall_p50_ns"`
+		P9999     []uint64 `json:"stall_p99_99_ns"`
+		Max       []uint64 `json:"stall_max_ns"`
+		Over64    []uint64 `json:"stalls_over_64us"`
+		Over1ms   []uint64 `json:"stalls_over_1ms"`
 	}
 	telemetryPy(t, p, "/zcnic/lcores", &lc)
 	assert.Len(t, lc.Lcore, 1)
+	require.Len(t, lc.Gaps, 1, "the loop's stalls")
+	assert.Positive(t, lc.Gaps[0], "the loop's turns are timed")
+	require.Len(t, lc.Max, 1)
+	assert.LessOrEqual(t, lc.P50[0], lc.P9999[0])
+	assert.LessOrEqual(t, lc.P9999[0], lc.Max[0])
+	assert.GreaterOrEqual(t, lc.Over64[0], lc.Over1ms[0])
 	var drops map[string]uint64
 	telemetryPy(t, p, "/zcnic/drops", &drops)
 	assert.Contains(t, drops, "tx_full")

@@ -251,11 +251,32 @@ func runJSON(t *testing.T, r result) summary {
 	return s
 }
 
+// checkStalls checks the loops' stall figures of a summary: ordered
+// percentiles and counts, for every loop that timed its turns.
+func checkStalls(t *testing.T, s summary) {
+	t.Helper()
+	for _, l := range s.Lcores {
+		st := l.Stalls
+		if st.Gaps == 0 {
+			continue
+		}
+		assert.LessOrEqual(t, st.P50us, st.P99us, "lcore %d", l.Lcore)
+		assert.LessOrEqual(t, st.P99us, st.P999us, "lcore %d", l.Lcore)
+		assert.LessOrEqual(t, st.P999us, st.P9999us, "lcore %d", l.Lcore)
+		assert.LessOrEqual(t, st.P9999us, st.MaxUs, "lcore %d", l.Lcore)
+		assert.GreaterOrEqual(t, st.Over16us, st.Over64us, "lcore %d", l.Lcore)
+		assert.GreaterOrEqual(t, st.Over64us, st.Over256us, "lcore %d", l.Lcore)
+		assert.GreaterOrEqual(t, st.Over256us, st.Over1ms, "lcore %d", l.Lcore)
+	}
+	assert.GreaterOrEqual(t, s.GoPauses.GCPauses, s.GoPauses.GCCycles, "a GC cycle has its pauses")
+}
+
 // checkSums checks that the counters add up: every port received =
 // forwarded + dropped + kept, every forwarded packet was sent, no mbuf
 // was lost.
 func checkSums(t *testing.T, s summary) {
 	t.Helper()
+	checkStalls(t, s)
 	var fwd, tx, injected uint64
 	for _, p := range s.Ports {
 		assert.Equal(t, p.RxPackets, p.Forwarded+p.Dropped+p.Kept, "port %d: received = forwarded + dropped + kept", p.Port)
@@ -505,9 +526,23 @@ func TestMetricsEndpoint(t *testing.T) {
 		`zcnic_lcore_busy_polls_total{lcore="1"}`,
 		`zcnic_lcore_dropped_packets_total{lcore="1",reason="tx_full"}`,
 		`zcnic_mempool_mbufs `,
+		// Loop stalls, and the Go runtime's pauses beside them.
+		`zcnic_lcore_stall_seconds_bucket{lcore="1",le="6.4e-05"}`,
+		`zcnic_lcore_stall_seconds_count{lcore="1"}`,
+		`zcnic_lcore_stall_max_seconds{lcore="1"}`,
+		`zcnic_lcore_stalls_total{lcore="1",longer_than="16us"}`,
+		`zcnic_lcore_stalls_total{lcore="1",longer_than="64us"}`,
+		`zcnic_lcore_stalls_total{lcore="1",longer_than="256us"}`,
+		`zcnic_lcore_stalls_total{lcore="1",longer_than="1ms"}`,
+		`zcnic_go_gc_cycles_total `,
+		`zcnic_go_stw_pauses_total{kind="gc"}`,
+		`zcnic_go_stw_pause_seconds_total{kind="gc"}`,
 	} {
 		assert.Contains(t, body, name)
 	}
+	gaps := regexp.MustCompile(`(?m)^zcnic_lcore_stall_seconds_count\{lcore="1"\} (\S+)$`).FindStringSubmatch(body)
+	require.NotNil(t, gaps)
+	assert.NotEqual(t, "0", gaps[1], "the loop's turns are timed")
 	assert.NotContains(t, body, `reason="user`, "no series for reasons no handler named")
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 	require.NoError(t, cmd.Wait())
@@ -627,6 +662,8 @@ func TestFwdAllocatesNothing(t *testing.T) {
 	r := zcnic(t, 20*time.Second, "fwd", "--lcores", "0,1", "--duration", "500ms", "--stats-interval", "0", "--vdev", "net_null0", "--vdev", "net_null1")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Regexp(t, `(?m)^go runtime over \d+\.\d\d s of running loops: \d+ heap allocations \(\d+ bytes\), 0 GC cycles; 0\.000 allocations per burst \(\d+ bursts\)$`, r.stdout)
+	assert.Regexp(t, `(?m)^lcore 1 stalls \(gaps between turns, [1-9]\d* timed\): p50 \d+\.\d us, p99 \d+\.\d us, p99\.9 \d+\.\d us, p99\.99 \d+\.\d us, max \d+\.\d us; over 16 us \d+, 64 us \d+, 256 us \d+, 1 ms \d+$`, r.stdout)
+	assert.Regexp(t, `(?m)^go runtime pauses \(stop-the-world\): 0 GC cycles, 0 GC pauses, `, r.stdout)
 }
 
 // The command is pure Go: DPDK is reached through eal and port only.
