@@ -19,6 +19,8 @@ type Results struct {
 	ZeroCopy  *ZeroCopy        `json:"zero_copy,omitempty"`
 	// S5 is the flow-rules scenario, beside dpdk-test-acl.
 	S5 *S5Result `json:"s5,omitempty"`
+	// S9 is the busy-control-plane scenario, beside the C floor.
+	S9 *S9Result `json:"s9,omitempty"`
 	// WallSeconds is how long the whole run took.
 	WallSeconds float64 `json:"wall_seconds"`
 }
@@ -208,6 +210,9 @@ func (r *Results) Markdown() string {
 	if r.S5 != nil {
 		b.WriteString("\n" + r.S5.Markdown())
 	}
+	if r.S9 != nil {
+		b.WriteString("\n" + r.S9.Markdown())
+	}
 	if r.ZeroCopy != nil {
 		for _, l := range r.ZeroCopy.Lines() {
 			b.WriteString("\n" + l + "\n")
@@ -229,6 +234,9 @@ func (r *Results) RatiosLine() string {
 	}
 	if r.S5 != nil {
 		parts = append(parts, r.S5.ratioParts()...)
+	}
+	if r.S9 != nil {
+		parts = append(parts, r.S9.ratioParts()...)
 	}
 	return strings.Join(parts, " ")
 }

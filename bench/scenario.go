@@ -106,7 +106,7 @@ func ScenarioIDs() []string {
 	for _, s := range Scenarios("") {
 		ids = append(ids, s.ID)
 	}
-	return append(ids, S5)
+	return append(ids, S5, S9)
 }
 
 // scenarioByID is the scenario of scs with that ID (the zero Scenario if

@@ -8,6 +8,10 @@
 //	S3  net_pcap (infinite_rx) replaying bench/testdata/mixed.pcap -> 5tswap -> net_null
 //	S4  two network namespaces joined over two net_tap ports (io); iperf3 TCP
 //	S6, S7 two processes (af_xdp, af_packet on veth; memif, vhost-user)
+//	S9  a busy control plane: zcnic fwd io with a goroutine allocating 0,
+//	    50 and 200 MB/s (64 MB live), beside a C loop pinned to the
+//	    forwarding CPU (the platform's floor): gaps between the loop's
+//	    turns over 64 us and 256 us, GC cycles and pauses (zcnic-stall)
 //	S5  a 5-tuple trace replayed through 5tswap with 0, 100, 1,000 and
 //	    10,000 software flow rules (zcnic fwd --rules), beside
 //	    dpdk-test-acl classifying the same rules and trace: Mpps, ns per
@@ -71,6 +75,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.Zcnic, "zcnic", cfg.Zcnic, "the zcnic binary (make cli builds bin/zcnic)")
 	fs.StringVar(&cfg.Testpmd, "testpmd", cfg.Testpmd, "dpdk-testpmd")
 	fs.StringVar(&cfg.TestACL, "test-acl", cfg.TestACL, "dpdk-test-acl (S5)")
+	fs.StringVar(&cfg.Stall, "stall", cfg.Stall, "zcnic-stall, S9's program (go build -o bin/zcnic-stall ./bench/cmd/zcnic-stall)")
+	fs.IntVar(&cfg.S9Seconds, "s9-time", cfg.S9Seconds, "seconds of each S9 run")
 	fs.StringVar(&cfg.Out, "out", cfg.Out, "results directory: results.json, results.md, chart.png, logs/")
 	fs.StringVar(&cfg.Pcap, "pcap", cfg.Pcap, "S3's input pcap")
 	scen := fs.String("scenarios", "", "scenarios to run, like S1,S3 (default: all; with --profile S1,S2,S3)")
@@ -116,6 +122,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if s5 := *scen == "" || slices.Contains(cfg.Only, bench.S5); s5 && !*profile {
 		if _, err := exec.LookPath(cfg.TestACL); err != nil {
 			fmt.Fprintf(stderr, "zcnic-bench: %v (S5 needs it: make setup installs the dpdk package)\n", err)
+			return 2
+		}
+	}
+	if s9 := *scen == "" || slices.Contains(cfg.Only, bench.S9); s9 && !*profile {
+		if _, err := os.Stat(cfg.Stall); err != nil {
+			fmt.Fprintf(stderr, "zcnic-bench: %v (S9 needs it: go build -o bin/zcnic-stall ./bench/cmd/zcnic-stall; make bench does)\n", err)
 			return 2
 		}
 	}
