@@ -23,6 +23,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/trace"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -101,6 +102,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	})
 	noConfine := fs.Bool("no-confine", false, "leave the Go runtime's threads on every CPU (eal.Config.NoConfine)")
 	noHuge := fs.Bool("no-huge", false, "run EAL without hugepages")
+	traceOut := fs.String("trace", "", "write a Go execution trace of the run to this file (go tool trace)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -127,6 +129,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var cp *controlPlane
 	if *alloc > 0 {
 		cp = startControlPlane(*alloc, *live)
+	}
+	if *traceOut != "" {
+		f, err := os.Create(*traceOut)
+		if err != nil {
+			fmt.Fprintln(stderr, "zcnic-stall:", err)
+			return 1
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			fmt.Fprintln(stderr, "zcnic-stall:", err)
+			return 1
+		}
+		defer trace.Stop()
 	}
 	var err error
 	if *floor {
