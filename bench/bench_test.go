@@ -148,7 +148,7 @@ func TestScenarioBurst(t *testing.T) {
 	sc = scenario(t, "S1")
 	assert.Contains(t, strings.Join(c.TestpmdArgs(sc), " "), "--burst=32 ")
 	assert.Contains(t, strings.Join(c.ZcnicArgs(sc, 0, 0), " "), "--burst 32 ")
-	assert.Equal(t, []string{"S1", "S1b", "S2", "S3", "S4", "S6a", "S6b", "S7a", "S7b", "S7c", "S5"}, ScenarioIDs())
+	assert.Equal(t, []string{"S1", "S1b", "S2", "S3", "S4", "S6a", "S6b", "S7a", "S7b", "S7c", "S5", "S9"}, ScenarioIDs())
 }
 
 // A pair scenario runs each program twice, on the same devices: the
@@ -226,7 +226,8 @@ func TestConfigCheck(t *testing.T) {
 		{func(c *Config) { c.Rounds = 0 }, "rounds"},
 		{func(c *Config) { c.Measure = 0 }, "measure"},
 		{func(c *Config) { c.FwdLcore = 0 }, "main lcore must be lower"},
-		{func(c *Config) { c.Only = []string{"S9"} }, `unknown scenario "S9"`},
+		{func(c *Config) { c.Only = []string{"S8"} }, `unknown scenario "S8"`},
+		{func(c *Config) { c.S9Seconds = 0 }, "S9's run time"},
 	} {
 		c := DefaultConfig(true)
 		tc.edit(&c)
@@ -283,10 +284,10 @@ func TestSummarizeAndReport(t *testing.T) {
 
 	assert.Equal(t, "ratios S1=0.95(0.90-1.08) S2=0.98(0.97-0.98) S3=n/a S4=0.95(0.95-0.95)", r.RatiosLine())
 	md := r.Markdown()
-	assert.Contains(t, md, "| scenario | testpmd (median) | zcnic (median) | unit | zcnic/testpmd: median of round ratios (min-max) | round ratios | testpmd rounds | zcnic rounds |\n")
-	assert.Contains(t, md, "| S1: net_null pair, io | 100.00 | 97.00 | Mpps | 0.950 (0.900-1.078) | 0.95, 0.90, 1.08 | 100.00, 110.00, 90.00 | 95.00, 99.00, 97.00 |\n")
-	assert.Contains(t, md, "| S3: pcap | 40.00 | n/a | Mpps | n/a | - | 40.00 | - |\n")
-	assert.Contains(t, md, "| S4: taps | 2.10 | 2.00 | Gbit/s | 0.952 (0.950-0.955) |")
+	assert.Contains(t, md, "| scenario | testpmd: median (rounds' min-max) | zcnic: median (rounds' min-max) | unit | zcnic/testpmd: median of round ratios (min-max) | round ratios | testpmd rounds | zcnic rounds |\n")
+	assert.Contains(t, md, "| S1: net_null pair, io | 100.00 (90.00-110.00) | 97.00 (95.00-99.00) | Mpps | 0.950 (0.900-1.078) | 0.95, 0.90, 1.08 | 100.00, 110.00, 90.00 | 95.00, 99.00, 97.00 |\n")
+	assert.Contains(t, md, "| S3: pcap | 40.00 (40.00-40.00) | n/a | Mpps | n/a | - | 40.00 | - |\n")
+	assert.Contains(t, md, "| S4: taps | 2.10 (2.00-2.20) | 2.00 (1.90-2.10) | Gbit/s | 0.952 (0.950-0.955) |")
 	assert.Contains(t, md, "zero-copy: allocs/burst=0.000 gc_cycles=0 (zcnic fwd S2 macswap, 10 s, stats lines off: 0 heap allocations, 0 bytes over 9.8 s, 12345678 bursts)")
 	assert.Contains(t, md, "Test CPU; 2 CPUs; Linux 6.1.0; DPDK 22.11.4; go1.26.8; load average 0.10 0.20 0.30 at the start")
 	assert.Contains(t, md, "EAL `-l 0,1 --main-lcore 0 --no-pci --in-memory --no-telemetry --log-level error`, forwarding lcore 1, burst 32, 8191 mbufs (cache 256)")

@@ -85,6 +85,15 @@ type Stat struct {
 	Median *float64  `json:"median"`
 }
 
+// spread is the median and the rounds' range: "97.00 (95.00-99.00)",
+// or "n/a".
+func (s Stat) spread() string {
+	if s.Median == nil || len(s.Rounds) == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f (%.2f-%.2f)", *s.Median, slices.Min(s.Rounds), slices.Max(s.Rounds))
+}
+
 func ptr(v float64) *float64 {
 	if math.IsNaN(v) {
 		return nil
@@ -200,11 +209,11 @@ func fmtList(xs []float64, prec int) string {
 // machine, as Markdown.
 func (r *Results) Markdown() string {
 	var b strings.Builder
-	b.WriteString("| scenario | testpmd (median) | zcnic (median) | unit | zcnic/testpmd: median of round ratios (min-max) | round ratios | testpmd rounds | zcnic rounds |\n")
+	b.WriteString("| scenario | testpmd: median (rounds' min-max) | zcnic: median (rounds' min-max) | unit | zcnic/testpmd: median of round ratios (min-max) | round ratios | testpmd rounds | zcnic rounds |\n")
 	b.WriteString("|---|---:|---:|---|---:|---|---|---|\n")
 	for _, s := range r.Scenarios {
 		fmt.Fprintf(&b, "| %s: %s | %s | %s | %s | %s | %s | %s | %s |\n", s.ID, s.Title,
-			fmtNum(s.Testpmd.Median, 2), fmtNum(s.Zcnic.Median, 2), s.Unit, s.Spread(3),
+			s.Testpmd.spread(), s.Zcnic.spread(), s.Unit, s.Spread(3),
 			fmtList(s.RoundRatios, 2), fmtList(s.Testpmd.Rounds, 2), fmtList(s.Zcnic.Rounds, 2))
 	}
 	if r.S5 != nil {
