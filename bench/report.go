@@ -209,8 +209,10 @@ func fmtList(xs []float64, prec int) string {
 // machine, as Markdown.
 func (r *Results) Markdown() string {
 	var b strings.Builder
-	b.WriteString("| scenario | testpmd: median (rounds' min-max) | zcnic: median (rounds' min-max) | unit | zcnic/testpmd: median of round ratios (min-max) | round ratios | testpmd rounds | zcnic rounds |\n")
-	b.WriteString("|---|---:|---:|---|---:|---|---|---|\n")
+	if len(r.Scenarios) > 0 {
+		b.WriteString("| scenario | testpmd: median (rounds' min-max) | zcnic: median (rounds' min-max) | unit | zcnic/testpmd: median of round ratios (min-max) | round ratios | testpmd rounds | zcnic rounds |\n")
+		b.WriteString("|---|---:|---:|---|---:|---|---|---|\n")
+	}
 	for _, s := range r.Scenarios {
 		fmt.Fprintf(&b, "| %s: %s | %s | %s | %s | %s | %s | %s | %s |\n", s.ID, s.Title,
 			s.Testpmd.spread(), s.Zcnic.spread(), s.Unit, s.Spread(3),
