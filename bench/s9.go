@@ -81,6 +81,11 @@ type S9Report struct {
 	// Lost are the packets the gaps would cost at 10 Mpps, by rx
 	// descriptors (S9RxDescs).
 	Lost map[string]uint64 `json:"lost_at_10mpps"`
+	// Parked and Preempted are the loop's thread's voluntary (the Go
+	// runtime parked it) and involuntary (another task took its CPU)
+	// context switches over the run.
+	Parked    uint64 `json:"parked"`
+	Preempted uint64 `json:"preempted"`
 }
 
 // S9Run is one program's run of one row in one round.
@@ -100,6 +105,10 @@ type S9Row struct {
 	Over64  map[string]float64 `json:"over_64us"`
 	Over256 map[string]float64 `json:"over_256us"`
 	MaxUs   map[string]float64 `json:"max_us"`
+	// Parked and Preempted are the loop thread's context switches,
+	// voluntary and involuntary (medians, per program).
+	Parked    map[string]float64 `json:"parked"`
+	Preempted map[string]float64 `json:"preempted"`
 	// zcnic's GC cycles, pause time, rate and what its gaps would lose
 	// at 10 Mpps, by rx descriptors (medians).
 	GCCycles  float64            `json:"gc_cycles"`
@@ -149,7 +158,10 @@ func (r *S9Row) Summarize() {
 		return Median(v)
 	}
 	r.Over64, r.Over256, r.MaxUs = map[string]float64{}, map[string]float64{}, map[string]float64{}
+	r.Parked, r.Preempted = map[string]float64{}, map[string]float64{}
 	for prog, reps := range by {
+		r.Parked[prog] = med(reps, func(x *S9Report) float64 { return float64(x.Parked) })
+		r.Preempted[prog] = med(reps, func(x *S9Report) float64 { return float64(x.Preempted) })
 		r.Over64[prog] = med(reps, func(x *S9Report) float64 { return float64(x.Stalls.Over64us) })
 		r.Over256[prog] = med(reps, func(x *S9Report) float64 { return float64(x.Stalls.Over256us) })
 		r.MaxUs[prog] = med(reps, func(x *S9Report) float64 { return x.Stalls.MaxUs })
@@ -178,18 +190,19 @@ func spread(v []float64) string {
 func (s *S9Result) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "S9: %s; %d rounds of %.0f s each, the two programs alternating.\n\n", s.Title, s.Rounds, s.Seconds)
-	b.WriteString("| control plane | floor gaps >= 64 us | zcnic gaps >= 64 us | zcnic/floor (min-max) | floor >= 256 us | zcnic >= 256 us | zcnic/floor (min-max) | floor max us | zcnic max us | GC cycles | GC pauses us | zcnic Mpps | lost at 10 Mpps, 512 rxd: floor / zcnic | 4096 rxd: floor / zcnic |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| control plane | floor gaps >= 64 us | zcnic gaps >= 64 us | zcnic/floor (min-max) | floor >= 256 us | zcnic >= 256 us | zcnic/floor (min-max) | floor max us | zcnic max us | GC cycles | GC pauses us | zcnic Mpps | lost at 10 Mpps, 512 rxd: floor / zcnic | 4096 rxd: floor / zcnic | loop thread parked: floor / zcnic | preempted: floor / zcnic |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range s.Rows {
 		name := fmt.Sprintf("%g MB/s", r.Case.Alloc)
 		if len(r.Case.Env) > 0 {
 			name += " " + strings.Join(r.Case.Env, " ")
 		}
-		fmt.Fprintf(&b, "| %s | %.0f | %.0f | %s | %.0f | %.0f | %s | %.0f | %.0f | %.0f | %.0f | %.2f | %.0f / %.0f | %.0f / %.0f |\n", name,
+		fmt.Fprintf(&b, "| %s | %.0f | %.0f | %s | %.0f | %.0f | %s | %.0f | %.0f | %.0f | %.0f | %.2f | %.0f / %.0f | %.0f / %.0f | %.0f / %.0f | %.0f / %.0f |\n", name,
 			r.Over64["floor"], r.Over64["zcnic"], spread(r.Ratio64), r.Over256["floor"], r.Over256["zcnic"], spread(r.Ratio256),
-			r.MaxUs["floor"], r.MaxUs["zcnic"], r.GCCycles, r.GCPauseUs, r.Mpps, r.LostFloor["512"], r.Lost["512"], r.LostFloor["4096"], r.Lost["4096"])
+			r.MaxUs["floor"], r.MaxUs["zcnic"], r.GCCycles, r.GCPauseUs, r.Mpps, r.LostFloor["512"], r.Lost["512"], r.LostFloor["4096"], r.Lost["4096"],
+			r.Parked["floor"], r.Parked["zcnic"], r.Preempted["floor"], r.Preempted["zcnic"])
 	}
-	b.WriteString("\nCounts are per run (medians over the rounds); a round's ratio is (zcnic's count + 1) over (the floor's + 1) of the same round. Losses are estimated from each program's gaps: a gap's time past the descriptors' worth at 10 Mpps (51.2 us for 512, 410 us for 4096), at 10 Mpps; the floor's are what the platform alone would lose.\n")
+	b.WriteString("\nCounts are per run (medians over the rounds); a round's ratio is (zcnic's count + 1) over (the floor's + 1) of the same round. Losses are estimated from each program's gaps: a gap's time past the descriptors' worth at 10 Mpps (51.2 us for 512, 410 us for 4096), at 10 Mpps; the floor's are what the platform alone would lose. The loop thread's context switches (from /proc): parked, the Go runtime put it to sleep (a preemption of its goroutine, or its P lost); preempted, the kernel gave its CPU to another task.\n")
 	return b.String()
 }
 

@@ -46,7 +46,7 @@ func TestS9Summarize(t *testing.T) {
 	assert.Equal(t, 1000.0, row.Lost["512"])
 	res := S9Result{ID: S9, Title: S9Title, Rounds: 3, Seconds: 10, Rows: []S9Row{row}}
 	md := res.Markdown()
-	assert.Contains(t, md, "| 50 MB/s | 149 | 149 | 1.25 (1.00-1.50) | 9 | 9 | 1.50 (1.00-2.00) | 800 | 900 | 8 | 1600 | 50.00 | 0 / 1000 | 0 / 0 |")
+	assert.Contains(t, md, "| 50 MB/s | 149 | 149 | 1.25 (1.00-1.50) | 9 | 9 | 1.50 (1.00-2.00) | 800 | 900 | 8 | 1600 | 50.00 | 0 / 1000 | 0 / 0 | 0 / 0 | 0 / 0 |")
 	assert.Equal(t, []string{"S9-50=1.25(1.00-1.50)/1.50(1.00-2.00)"}, res.ratioParts())
 	_, err := json.Marshal(res)
 	require.NoError(t, err, "results.json takes it")

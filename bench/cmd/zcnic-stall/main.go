@@ -25,11 +25,15 @@ import (
 	"runtime/debug"
 	"runtime/trace"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/zcnic/zcnic/app"
 	"github.com/zcnic/zcnic/eal"
+	"github.com/zcnic/zcnic/port"
 )
 
 // Report is one run's result.
@@ -55,6 +59,36 @@ type Report struct {
 	RxDesc  int               `json:"rx_desc"`
 	GOGC    string            `json:"gogc,omitempty"`
 	Limit   string            `json:"gomemlimit,omitempty"`
+	// Parked and Preempted are the loop's (or the floor's) thread's
+	// context switches over the run (/proc/self/task/TID/status):
+	// voluntary ones, where the thread slept (the Go runtime parked it:
+	// a preemption of its goroutine handed off, or its P lost), and
+	// involuntary ones, where the kernel gave its CPU to another task.
+	Parked    uint64 `json:"parked"`
+	Preempted uint64 `json:"preempted"`
+}
+
+// ctxSwitches reads a thread's voluntary and involuntary context
+// switches.
+func ctxSwitches(tid int) (vol, invol uint64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/status", tid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		n, _ := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		switch k {
+		case "voluntary_ctxt_switches":
+			vol = n
+		case "nonvoluntary_ctxt_switches":
+			invol = n
+		}
+	}
+	return vol, invol
 }
 
 // Stalls is app.Stalls in microseconds.
@@ -164,10 +198,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 func runFloor(rep *Report, cpu int, d time.Duration, price []int) error {
 	rep.Program = "floor"
 	w := newPauses()
+	runtime.LockOSThread() // the thread MeasureFloor pins and times
+	defer runtime.UnlockOSThread()
+	tid := unix.Gettid()
+	v0, i0 := ctxSwitches(tid)
 	st, err := app.MeasureFloor(cpu, d, 0)
 	if err != nil {
 		return err
 	}
+	v1, i1 := ctxSwitches(tid)
+	rep.Parked, rep.Preempted = v1-v0, i1-i0
 	rep.Seconds = d.Seconds()
 	rep.Stalls = toStalls(st)
 	rep.Lost10M = lost(st, price)
@@ -187,10 +227,18 @@ func runZcnic(rep *Report, d time.Duration, rxd int, price []int) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
+	tid, _ := eal.LcoreThread(app.LoopLcores()[0])
+	var v0, i0 uint64
+	cfg.OnReady = func([]*port.Port) error {
+		v0, i0 = ctxSwitches(tid)
+		return nil
+	}
 	res, err := app.Run(ctx, cfg, fw.Handler)
 	if err != nil {
 		return err
 	}
+	v1, i1 := ctxSwitches(tid)
+	rep.Parked, rep.Preempted = v1-v0, i1-i0
 	st := res.Stalls()
 	rep.Seconds = res.Elapsed.Seconds()
 	rep.Stalls = toStalls(st)
@@ -219,7 +267,7 @@ func lost(st app.Stalls, rxds []int) map[string]uint64 {
 
 // pauses reads the GC figures around a floor run (the floor's process
 // has its control plane too, when asked).
-type pauses struct{ cycles, n uint32 }
+type pauses struct{ cycles uint32 }
 
 func newPauses() *pauses {
 	var s debug.GCStats
@@ -244,7 +292,7 @@ type controlPlane struct {
 
 type obj struct {
 	next *obj
-	pad  [240]byte
+	_    [240]byte // to objSize
 }
 
 const objSize = 256
