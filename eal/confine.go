@@ -163,7 +163,8 @@ func setupConfine(orig unix.CPUSet) error {
 }
 
 // confineThreads confines every thread of the process that is not an
-// lcore's to the control CPUs. eal.mu is held.
+// lcore's to the control CPUs: it takes the workers' CPUs out of each
+// thread's affinity. eal.mu is held.
 func confineThreads() error {
 	if !confined.on {
 		return nil
@@ -178,7 +179,26 @@ func confineThreads() error {
 		if err != nil || confined.lcoreTids[tid] {
 			continue
 		}
-		if err := unix.SchedSetaffinity(tid, &confined.set); err != nil && !errors.Is(err, unix.ESRCH) {
+		// Keep what the thread allows of the control CPUs (a thread the
+		// program pinned to one of them stays there); only a thread
+		// left with none gets them all.
+		var cur unix.CPUSet
+		if err := unix.SchedGetaffinity(tid, &cur); err != nil {
+			continue // it ended meanwhile
+		}
+		want := cur
+		for c := 0; c < len(want)*64; c++ {
+			if want.IsSet(c) && !confined.set.IsSet(c) {
+				want.Clear(c)
+			}
+		}
+		if want == cur {
+			continue
+		}
+		if want.Count() == 0 {
+			want = confined.set
+		}
+		if err := unix.SchedSetaffinity(tid, &want); err != nil && !errors.Is(err, unix.ESRCH) {
 			errs = append(errs, fmt.Errorf("eal: sched_setaffinity(thread %d, CPUs %v): %w", tid, confined.cpus, err))
 		}
 	}

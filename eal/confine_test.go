@@ -148,3 +148,40 @@ func TestConfinementKeepsGOMAXPROCS(t *testing.T) {
 	n := runtime.GOMAXPROCS(0)
 	assert.GreaterOrEqual(t, n, len(eal.ControlCPUs())+len(eal.Workers()), "a P for each worker and each control CPU")
 }
+
+// A thread the program pinned to a control CPU stays there; one it
+// pinned to a worker's CPU is moved off it when a job launches.
+func TestConfinementKeepsPinsOnControlCPUs(t *testing.T) {
+	workers := eal.Workers()
+	if len(workers) == 0 {
+		t.Skip("no worker lcore")
+	}
+	ctl := eal.ControlCPUs()
+	var workerCPU int
+	for _, l := range eal.Lcores() {
+		if l.ID == workers[0] {
+			workerCPU = l.CPU
+		}
+	}
+	pin := func(cpu int) (tid int, release func()) {
+		ready, done := make(chan int), make(chan struct{})
+		go func() {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			var s unix.CPUSet
+			s.Set(cpu)
+			require.NoError(t, unix.SchedSetaffinity(0, &s))
+			ready <- unix.Gettid()
+			<-done
+		}()
+		return <-ready, func() { close(done) }
+	}
+	onCtl, release1 := pin(ctl[0])
+	defer release1()
+	onWorker, release2 := pin(workerCPU)
+	defer release2()
+	require.NoError(t, eal.Run(workers[0], func() error { return nil }))
+	cpus := threadCPUs(t)
+	assert.Equal(t, []int{ctl[0]}, cpus[onCtl], "pinned to a control CPU: kept")
+	assert.Equal(t, ctl, cpus[onWorker], "pinned to a worker's CPU: moved to the control CPUs")
+}
