@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Run every zcnic check: gofmt, go vet, then all tests. `make test` runs
-# ci/setup.sh first; this script assumes a set-up machine.
+# Run every zcnic check: gofmt, go vet, staticcheck and all tests. `make
+# test` runs ci/setup.sh first; this script assumes a set-up machine (it
+# installs the pinned Go tools itself, through ci/tools.sh, when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -10,6 +11,8 @@ if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
 go vet ./...
+tools=$(bash ci/tools.sh | tail -n 1)
+"$tools/staticcheck" ./...
 # Test binaries run side by side (-p 2 on two cores); each starts its own
 # EAL with --in-memory, so they do not share runtime files.
 go test -count=1 -timeout 20m ${ZCNIC_TEST_FLAGS:-} ./...
