@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Run every zcnic check: gofmt, go vet, staticcheck and all tests. `make
-# test` runs ci/setup.sh first; this script assumes a set-up machine (it
-# installs the pinned Go tools itself, through ci/tools.sh, when missing).
+# Run every zcnic check: gofmt, go vet, staticcheck, the runtime image's
+# libraries (ci/image-libs.sh) and all tests. `make test` runs ci/setup.sh
+# first; this script assumes a set-up machine (it installs the pinned Go
+# tools itself, through ci/tools.sh, when they are missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -13,6 +14,8 @@ fi
 go vet ./...
 tools=$(bash ci/tools.sh | tail -n 1)
 "$tools/staticcheck" ./...
+# The runtime image installs every DPDK library zcnic links (ldd, dpkg -S).
+bash ci/image-libs.sh
 # Test binaries run side by side (-p 2 on two cores); each starts its own
 # EAL with --in-memory, so they do not share runtime files.
 go test -count=1 -timeout 20m ${ZCNIC_TEST_FLAGS:-} ./...
