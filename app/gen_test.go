@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zcnic/zcnic/eal"
-	"github.com/zcnic/zcnic/internal/testpkts"
 	"github.com/zcnic/zcnic/pkt"
+	"github.com/zcnic/zcnic/pkt/testpkts"
 )
 
 func genTemplate(size int) pkt.Template {

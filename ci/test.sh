@@ -14,6 +14,13 @@ fi
 go vet ./...
 tools=$(bash ci/tools.sh | tail -n 1)
 "$tools/staticcheck" ./...
+# internal/ is what every package stands on: nothing in it imports a
+# package above it (test environments live beside their packages).
+up=$(go list -f '{{.ImportPath}} {{join .Imports " "}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./internal/... |
+  awk '{for (i = 2; i <= NF; i++) if ($i ~ /^github.com\/zcnic\/zcnic\// && $i !~ /^github.com\/zcnic\/zcnic\/internal\//) print "  " $1 " imports " $i}')
+if [ -n "$up" ]; then
+  echo "internal/ imports packages above it:"; echo "$up"; exit 1
+fi
 # The runtime image installs every DPDK library zcnic links (ldd, dpkg -S).
 bash ci/image-libs.sh
 # Test binaries run side by side (-p 2 on two cores); each starts its own

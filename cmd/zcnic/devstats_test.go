@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zcnic/zcnic/app"
-	"github.com/zcnic/zcnic/internal/testpkts"
+	"github.com/zcnic/zcnic/pkt/testpkts"
 )
 
 // The live line names a device's error counters once one is non-zero,
