@@ -140,7 +140,7 @@ type Config struct {
 }
 
 // DefaultVector is Config.Vector's default, chosen by measurement (see
-// the README's Performance section): against dpdk-testpmd at burst 32 on
+// docs/performance.md): against dpdk-testpmd at burst 32 on
 // a net_null pair, 128 did best; 256 was far worse, because a turn then
 // takes more mbufs from the pool than its per-lcore cache (256) holds,
 // and the pool's ring is hit on every turn. Keep Vector times the

@@ -33,7 +33,7 @@ HUGE_MB=${ZCNIC_HUGEPAGES_MB:-1024}
 OUT=${ZCNIC_CONTAINER_OUT:-out/container-test}
 read -r -a PODMAN <<<"podman ${ZCNIC_PODMAN_GLOBAL:---runtime runc --cgroup-manager=cgroupfs}"
 BUILD=("${PODMAN[@]}" build --isolation=chroot)
-# The run flags of ../shared/PLATFORM.md and README.md's Containers section.
+# The run flags of ../shared/PLATFORM.md and docs/containers.md.
 RUN=("${PODMAN[@]}" run --rm --privileged
      --ulimit nofile=4096:4096 --ulimit nproc=4096:4096)
 HUGE_MOUNT=(-v /dev/hugepages:/dev/hugepages)
