@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Run every zcnic check: gofmt, go vet, staticcheck, the runtime image's
-# libraries (ci/image-libs.sh) and all tests. `make test` runs ci/setup.sh
+# Run every zcnic check: gofmt, go vet, staticcheck, the API against the
+# changelog (ci/apidiff.sh), the runtime image's libraries
+# (ci/image-libs.sh) and all tests. `make test` runs ci/setup.sh
 # first; this script assumes a set-up machine (it installs the pinned Go
 # tools itself, through ci/tools.sh, when they are missing).
 set -euo pipefail
@@ -14,6 +15,9 @@ fi
 go vet ./...
 tools=$(bash ci/tools.sh | tail -n 1)
 "$tools/staticcheck" ./...
+# The exported API against the previous release's: every change named
+# in CHANGELOG.md (ci/apidiff.sh says how).
+bash ci/apidiff.sh
 # internal/ is what every package stands on: nothing in it imports a
 # package above it (test environments live beside their packages).
 up=$(go list -f '{{.ImportPath}} {{join .Imports " "}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./internal/... |
