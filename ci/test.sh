@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run every zcnic check: gofmt, go vet, staticcheck, the API against the
 # changelog (ci/apidiff.sh), the runtime image's libraries
-# (ci/image-libs.sh) and all tests. `make test` runs ci/setup.sh
-# first; this script assumes a set-up machine (it installs the pinned Go
+# (ci/image-libs.sh), all tests, and all tests again with -race in the
+# packages with concurrency. `make test` runs ci/setup.sh first; this script assumes a set-up machine (it installs the pinned Go
 # tools itself, through ci/tools.sh, when they are missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,3 +30,7 @@ bash ci/image-libs.sh
 # Test binaries run side by side (-p 2 on two cores); each starts its own
 # EAL with --in-memory, so they do not share runtime files.
 go test -count=1 -timeout 20m ${ZCNIC_TEST_FLAGS:-} ./...
+# The race detector over the packages whose code runs on more than one
+# goroutine or thread (lcores, DPDK's telemetry thread, capture writers,
+# stats readers); app and flow take about 40 s each with -race.
+go test -race -count=1 -timeout 20m ${ZCNIC_TEST_FLAGS:-} ./app ./flow ./eal ./port ./telemetry
