@@ -103,7 +103,7 @@ type Config struct {
 	// below Burst.
 	Vector int
 	// CountBytes counts bytes per packet in the loop (PortCounters'
-	// RxBytes and TxBytes). Off, those stay 0 and byte rates come from
+	// LoopRxBytes and LoopTxBytes). Off, those stay 0 and byte rates come from
 	// the ports' own counters (port.Stats), which is free; turn it on for
 	// drivers that count no bytes, such as net_null. It costs a read of
 	// every packet's length on rx and on tx.
