@@ -164,7 +164,7 @@ probe() {
       { echo "$out"; say "expected the --no-huge fallback warning"; return 1; } ;;
   esac
 }
-suite() { # suite LOG RUN-FLAGS...: ci/test.sh (gofmt, go vet, go test ./...)
+suite() { # suite LOG RUN-FLAGS...: ci/test.sh (every check and test of make test)
   local log=$1; shift
   "${RUN[@]}" "$@" "$TEST_IMAGE" >"$log" 2>&1 || { tail -60 "$log"; return 1; }
   grep -E '^(ok|FAIL|\?) ' "$log" | sed 's/^/  /'
