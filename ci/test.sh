@@ -2,8 +2,9 @@
 # Run every zcnic check: gofmt, go vet, staticcheck, the API against the
 # changelog (ci/apidiff.sh), the runtime image's libraries
 # (ci/image-libs.sh), all tests, and all tests again with -race in the
-# packages with concurrency. `make test` runs ci/setup.sh first; this script assumes a set-up machine (it installs the pinned Go
-# tools itself, through ci/tools.sh, when they are missing).
+# packages with concurrency. `make test` runs ci/setup.sh first; this
+# script assumes a set-up machine (it installs the pinned Go tools
+# itself, through ci/tools.sh, when they are missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
