@@ -30,7 +30,7 @@ run: setup cli
 vet:
 	$(GO) vet ./...
 
-## test: setup, then gofmt, vet and all tests
+## test: setup, then gofmt, vet, staticcheck, the API and image-library checks, all tests, and -race (ci/test.sh)
 test: setup
 	bash ci/test.sh
 

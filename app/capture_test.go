@@ -16,9 +16,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/zcnic/zcnic/internal/ealtest"
-	"github.com/zcnic/zcnic/internal/testpkts"
+	"github.com/zcnic/zcnic/eal/ealtest"
 	"github.com/zcnic/zcnic/mbuf"
+	"github.com/zcnic/zcnic/pkt/testpkts"
 )
 
 // replay writes pkts to a pcap file and returns the devargs of a pcap

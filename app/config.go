@@ -103,7 +103,7 @@ type Config struct {
 	// below Burst.
 	Vector int
 	// CountBytes counts bytes per packet in the loop (PortCounters'
-	// RxBytes and TxBytes). Off, those stay 0 and byte rates come from
+	// LoopRxBytes and LoopTxBytes). Off, those stay 0 and byte rates come from
 	// the ports' own counters (port.Stats), which is free; turn it on for
 	// drivers that count no bytes, such as net_null. It costs a read of
 	// every packet's length on rx and on tx.
@@ -140,7 +140,7 @@ type Config struct {
 }
 
 // DefaultVector is Config.Vector's default, chosen by measurement (see
-// the README's Performance section): against dpdk-testpmd at burst 32 on
+// docs/performance.md): against dpdk-testpmd at burst 32 on
 // a net_null pair, 128 did best; 256 was far worse, because a turn then
 // takes more mbufs from the pool than its per-lcore cache (256) holds,
 // and the pool's ring is hit on every turn. Keep Vector times the

@@ -119,7 +119,7 @@ func (b *tokenBucket) spend(n int) {
 // lcore (the main lcore if there is none) and polls no rx queue. Loops
 // that cfg.Lcores gives rx queues count and drop what they receive.
 //
-// The frames sent are the ports' TxPackets (and TxBytes: a generator
+// The frames sent are the ports' TxPackets (and LoopTxBytes: a generator
 // always counts bytes) in the Result; with a Count
 // and ports that take every frame, their sum is exactly Count.
 func Generate(ctx context.Context, cfg Config, gc GenConfig) (Result, error) {

@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zcnic/zcnic/eal"
-	"github.com/zcnic/zcnic/internal/testpkts"
 	"github.com/zcnic/zcnic/pkt"
+	"github.com/zcnic/zcnic/pkt/testpkts"
 )
 
 func genTemplate(size int) pkt.Template {
@@ -58,7 +58,7 @@ func TestGenerateCountIsExact(t *testing.T) {
 				injected += l.Injected
 			}
 			assert.Equal(t, tc.count, injected)
-			assert.Equal(t, tc.count*64, res.Ports[0].TxBytes+res.Ports[1].TxBytes)
+			assert.Equal(t, tc.count*64, res.Ports[0].LoopTxBytes+res.Ports[1].LoopTxBytes)
 			assert.InDelta(t, float64(res.Ports[0].TxPackets), float64(res.Ports[1].TxPackets), float64(tc.count)/10, "both ports take turns")
 			assert.Zero(t, res.Ports[0].RxPackets, "a generator polls no rx queue")
 			assert.Zero(t, res.Leaked, "the pool is full at the end")
@@ -151,7 +151,7 @@ func TestGenerateJumboGrowsDataRoom(t *testing.T) {
 	res, err := Generate(context.Background(), cfg, GenConfig{Template: genTemplate(9000), Count: 1000})
 	require.NoError(t, err)
 	assert.Equal(t, uint64(1000), sentPackets(res))
-	assert.Equal(t, uint64(9000*1000), res.Ports[0].TxBytes)
+	assert.Equal(t, uint64(9000*1000), res.Ports[0].LoopTxBytes)
 }
 
 func TestGenerateTurnAllocatesNothing(t *testing.T) {

@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/zcnic/zcnic/internal/testpkts"
 	"github.com/zcnic/zcnic/mbuf"
 	"github.com/zcnic/zcnic/pkt"
+	"github.com/zcnic/zcnic/pkt/testpkts"
 )
 
 // jumboFrames are valid UDP/IPv4 and TCP/IPv6 frames larger than an

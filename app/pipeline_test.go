@@ -12,10 +12,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zcnic/zcnic/eal"
-	"github.com/zcnic/zcnic/internal/ealtest"
-	"github.com/zcnic/zcnic/internal/testpkts"
+	"github.com/zcnic/zcnic/eal/ealtest"
 	"github.com/zcnic/zcnic/mbuf"
 	"github.com/zcnic/zcnic/pkt"
+	"github.com/zcnic/zcnic/pkt/testpkts"
 )
 
 // pipelineLcores returns the two lcores of a pipeline test: rx on the

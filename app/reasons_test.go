@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/zcnic/zcnic/internal/testpkts"
 	"github.com/zcnic/zcnic/mbuf"
+	"github.com/zcnic/zcnic/pkt/testpkts"
 )
 
 // Handlers name their own drop reasons; each is counted apart and named

@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zcnic/zcnic/eal"
-	"github.com/zcnic/zcnic/internal/testpkts"
 	"github.com/zcnic/zcnic/mbuf"
+	"github.com/zcnic/zcnic/pkt/testpkts"
 	"github.com/zcnic/zcnic/port"
 )
 

@@ -9,10 +9,13 @@ import (
 
 // PortCounters count one port's traffic as seen by the runner's loops.
 type PortCounters struct {
-	// RxBytes and TxBytes are counted only with Config.CountBytes; see
-	// Snapshot.Bytes for a port's byte figures whatever counted them.
-	RxPackets, RxBytes uint64 // received on this port
-	TxPackets, TxBytes uint64 // transmitted on this port
+	RxPackets uint64 // received on this port
+	TxPackets uint64 // transmitted on this port
+	// LoopRxBytes and LoopTxBytes are the bytes the loops counted, only
+	// with Config.CountBytes: without it they are 0, which is no count.
+	// Snapshot.Bytes gives a port's byte figures whatever counted them
+	// (the device's counters by default) and says where they came from.
+	LoopRxBytes, LoopTxBytes uint64
 	// Of the packets received on this port: handed to a tx queue (sent,
 	// or still pending while running), dropped, or kept by the handler.
 	// After a run, RxPackets == Forwarded + Dropped + Kept.
@@ -21,9 +24,9 @@ type PortCounters struct {
 
 func (p *PortCounters) add(o PortCounters) {
 	p.RxPackets += o.RxPackets
-	p.RxBytes += o.RxBytes
+	p.LoopRxBytes += o.LoopRxBytes
 	p.TxPackets += o.TxPackets
-	p.TxBytes += o.TxBytes
+	p.LoopTxBytes += o.LoopTxBytes
 	p.Forwarded += o.Forwarded
 	p.Dropped += o.Dropped
 	p.Kept += o.Kept
@@ -147,7 +150,7 @@ func (s Snapshot) Bytes(i int) (rx, tx uint64, src ByteSource) {
 	case i < 0 || i >= len(s.Ports):
 		return 0, 0, BytesNone
 	case s.LoopBytes:
-		return s.Ports[i].RxBytes, s.Ports[i].TxBytes, BytesLoop
+		return s.Ports[i].LoopRxBytes, s.Ports[i].LoopTxBytes, BytesLoop
 	case i < len(s.Devices) && s.Devices[i].Read && s.Devices[i].Bytes:
 		return s.Devices[i].RxBytes, s.Devices[i].TxBytes, BytesDevice
 	}

@@ -187,8 +187,8 @@ func (t *cturn) read(l *LcoreCounters) {
 	for i := range l.Ports {
 		c := &t.c.pc[i]
 		l.Ports[i] = PortCounters{
-			RxPackets: uint64(c.rx_pkts), RxBytes: uint64(c.rx_bytes),
-			TxPackets: uint64(c.tx_pkts), TxBytes: uint64(c.tx_bytes),
+			RxPackets: uint64(c.rx_pkts), LoopRxBytes: uint64(c.rx_bytes),
+			TxPackets: uint64(c.tx_pkts), LoopTxBytes: uint64(c.tx_bytes),
 			Forwarded: uint64(c.fwd), Dropped: uint64(c.dropped), Kept: uint64(c.kept),
 		}
 	}

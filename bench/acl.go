@@ -14,7 +14,7 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
-	"github.com/zcnic/zcnic/internal/testpkts"
+	"github.com/zcnic/zcnic/pkt/testpkts"
 )
 
 // ACLRule is one IPv4 5-tuple rule of S5's rule sets, as ClassBench's

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/zcnic/zcnic/internal/testpkts"
+	"github.com/zcnic/zcnic/pkt/testpkts"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/mixed.pcap")

@@ -33,7 +33,7 @@ HUGE_MB=${ZCNIC_HUGEPAGES_MB:-1024}
 OUT=${ZCNIC_CONTAINER_OUT:-out/container-test}
 read -r -a PODMAN <<<"podman ${ZCNIC_PODMAN_GLOBAL:---runtime runc --cgroup-manager=cgroupfs}"
 BUILD=("${PODMAN[@]}" build --isolation=chroot)
-# The run flags of ../shared/PLATFORM.md and README.md's Containers section.
+# The run flags of ../shared/PLATFORM.md and docs/containers.md.
 RUN=("${PODMAN[@]}" run --rm --privileged
      --ulimit nofile=4096:4096 --ulimit nproc=4096:4096)
 HUGE_MOUNT=(-v /dev/hugepages:/dev/hugepages)
@@ -164,7 +164,7 @@ probe() {
       { echo "$out"; say "expected the --no-huge fallback warning"; return 1; } ;;
   esac
 }
-suite() { # suite LOG RUN-FLAGS...: ci/test.sh (gofmt, go vet, go test ./...)
+suite() { # suite LOG RUN-FLAGS...: ci/test.sh (every check and test of make test)
   local log=$1; shift
   "${RUN[@]}" "$@" "$TEST_IMAGE" >"$log" 2>&1 || { tail -60 "$log"; return 1; }
   grep -E '^(ok|FAIL|\?) ' "$log" | sed 's/^/  /'

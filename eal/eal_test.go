@@ -15,7 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/zcnic/zcnic/eal"
-	"github.com/zcnic/zcnic/internal/ealtest"
+	"github.com/zcnic/zcnic/eal/ealtest"
 )
 
 // childEnv selects a scenario that needs an EAL of its own: the test

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/zcnic/zcnic/internal/ealtest"
-	"github.com/zcnic/zcnic/internal/testpkts"
+	"github.com/zcnic/zcnic/eal/ealtest"
+	"github.com/zcnic/zcnic/pkt/testpkts"
 )
 
 // The key's layers byte and where its fields sit (acl.c's struct zf_key).

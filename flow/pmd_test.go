@@ -16,10 +16,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zcnic/zcnic/app"
+	"github.com/zcnic/zcnic/eal/ealtest"
 	"github.com/zcnic/zcnic/flow"
-	"github.com/zcnic/zcnic/internal/ealtest"
-	"github.com/zcnic/zcnic/internal/testpkts"
 	"github.com/zcnic/zcnic/mbuf"
+	"github.com/zcnic/zcnic/pkt/testpkts"
 	"github.com/zcnic/zcnic/port"
 )
 

@@ -10,8 +10,8 @@ import (
 
 	"github.com/zcnic/zcnic/app"
 	"github.com/zcnic/zcnic/eal"
+	"github.com/zcnic/zcnic/eal/ealtest"
 	"github.com/zcnic/zcnic/flow"
-	"github.com/zcnic/zcnic/internal/ealtest"
 	"github.com/zcnic/zcnic/mbuf"
 	"github.com/zcnic/zcnic/port"
 )

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/zcnic/zcnic/internal/mbufc"
+	"github.com/zcnic/zcnic/mbuf/mbufc"
 )
 
 // testPool creates a small pool for the internal tests; the caller's

@@ -6,7 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/zcnic/zcnic/internal/ealtest"
+	"github.com/zcnic/zcnic/eal/ealtest"
 	"github.com/zcnic/zcnic/mbuf"
 )
 

@@ -323,36 +323,3 @@ func parse(tb testing.TB, b []byte) pkt.Parsed {
 	require.NoError(tb, pkt.Parse(b, &p))
 	return p
 }
-
-// gpChecksums re-serializes the decoded packet with gopacket computing all
-// checksums, and returns the result: equal to b iff every checksum in b is
-// what gopacket computes.
-func gpChecksums(tb testing.TB, b []byte) []byte {
-	tb.Helper()
-	pk := gopacket.NewPacket(b, layers.LayerTypeEthernet, gopacket.DecodeOptions{})
-	require.Nil(tb, pk.ErrorLayer(), "gopacket cannot decode the packet")
-	var ls []gopacket.SerializableLayer
-	var nl gopacket.NetworkLayer
-	for _, l := range pk.Layers() {
-		switch l := l.(type) {
-		case *layers.IPv4:
-			nl = l
-		case *layers.IPv6:
-			nl = l
-		case *layers.UDP:
-			require.NoError(tb, l.SetNetworkLayerForChecksum(nl))
-		case *layers.TCP:
-			require.NoError(tb, l.SetNetworkLayerForChecksum(nl))
-		case *layers.ICMPv6:
-			require.NoError(tb, l.SetNetworkLayerForChecksum(nl))
-		}
-		if sl, ok := l.(gopacket.SerializableLayer); ok {
-			ls = append(ls, sl)
-		} else {
-			ls = append(ls, gopacket.Payload(l.LayerContents()))
-		}
-	}
-	buf := gopacket.NewSerializeBuffer()
-	require.NoError(tb, gopacket.SerializeLayers(buf, gopacket.SerializeOptions{ComputeChecksums: true}, ls...))
-	return buf.Bytes()
-}

@@ -10,8 +10,7 @@ package port
 #include <rte_ethdev.h>
 #include <rte_devargs.h>
 #include <rte_build_config.h>
-#include "memif.h"
-#include "afxdp.h"
+#include "memif.h" // zc_free_segs
 
 // Burst arrays arrive as uintptr_t: they are C memory, and a pointer-typed
 // argument would make cgo run its pointer check on every call.
@@ -245,23 +244,8 @@ func cPromiscOn(id uint16) bool { return C.rte_eth_promiscuous_get(C.uint16_t(id
 func cStart(id uint16) int      { return int(C.rte_eth_dev_start(C.uint16_t(id))) }
 func cStop(id uint16) int       { return int(C.rte_eth_dev_stop(C.uint16_t(id))) }
 
-// cMemifHeld returns what a net_memif zero-copy port's rings hold (see
-// memif.h) as a C array and its length, or a negative errno.
-func cMemifHeld(id uint16) (unsafe.Pointer, int) {
-	var out **C.struct_rte_mbuf
-	n := int(C.zc_memif_held(C.uint16_t(id), &out))
-	return unsafe.Pointer(out), n
-}
-
-// cAfxdpHeld returns what a net_af_xdp port's rings hold (see afxdp.h)
-// as a C array and its length, or a negative errno.
-func cAfxdpHeld(id uint16) (unsafe.Pointer, int) {
-	var out **C.struct_rte_mbuf
-	n := int(C.zc_afxdp_held(C.uint16_t(id), &out))
-	return unsafe.Pointer(out), n
-}
-
-// cFreeHeld frees the n mbuf segments of a cMemifHeld array, then the array.
+// cFreeHeld frees the n mbuf segments of a cMemifHeld or cAfxdpHeld
+// array, then the array.
 func cFreeHeld(arr unsafe.Pointer, n int) {
 	C.zc_free_segs((**C.struct_rte_mbuf)(arr), C.int(n))
 	C.free(arr)

@@ -12,7 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/zcnic/zcnic/eal"
-	"github.com/zcnic/zcnic/internal/ealtest"
+	"github.com/zcnic/zcnic/eal/ealtest"
 	"github.com/zcnic/zcnic/mbuf"
 	"github.com/zcnic/zcnic/port"
 )

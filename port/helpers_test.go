@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/zcnic/zcnic/internal/ealtest"
+	"github.com/zcnic/zcnic/eal/ealtest"
 	"github.com/zcnic/zcnic/mbuf"
 	"github.com/zcnic/zcnic/port"
 )

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zcnic/zcnic/internal/netnstest"
+	"github.com/zcnic/zcnic/port/netnstest"
 
 	"github.com/stretchr/testify/require"
 

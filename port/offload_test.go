@@ -6,8 +6,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/zcnic/zcnic/internal/testpkts"
 	"github.com/zcnic/zcnic/pkt"
+	"github.com/zcnic/zcnic/pkt/testpkts"
 	"github.com/zcnic/zcnic/port"
 )
 

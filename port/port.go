@@ -9,9 +9,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"unsafe"
 
 	"github.com/zcnic/zcnic/eal"
-	"github.com/zcnic/zcnic/internal/pcapfile"
 	"github.com/zcnic/zcnic/internal/rte"
 	"github.com/zcnic/zcnic/mbuf"
 )
@@ -286,19 +286,8 @@ func (p *Port) Configure(cfg Config) error {
 		}
 	}
 
-	if in.Driver == "net_pcap" {
-		if err := p.checkPcapRx(cfg, need); err != nil {
-			return bad("%v", err)
-		}
-	}
-	if in.Driver == "net_af_xdp" {
-		if !cHasHugepages() {
-			// The UMEM is the pool; in 4 KiB pages, a frame buffer that
-			// crosses a page is not contiguous to the kernel, which then
-			// drops the frame without a word (seen: 81 of 200 lost).
-			return bad("net_af_xdp needs EAL on hugepages (this one runs with --no-huge): the kernel drops every frame whose buffer in the pool crosses a 4 KiB page")
-		}
-		if err := p.claimUMEMs(cfg); err != nil {
+	if check := driverConfigure[in.Driver]; check != nil {
+		if err := check(p, cfg, need); err != nil {
 			return bad("%v", err)
 		}
 	}
@@ -330,80 +319,49 @@ func (p *Port) Configure(cfg Config) error {
 	return nil
 }
 
-// umems are the pools net_af_xdp ports have made their AF_XDP UMEM, and
-// the port that did.
-var umems = map[*mbuf.Pool]*Port{}
-
-// claimUMEMs refuses a pool that is already another net_af_xdp port's (or
-// another rx queue's) UMEM: net_af_xdp makes an rx queue's pool its UMEM,
-// which one socket may own (22.11's shared_umem aside), and its queue
-// set-up only says "Invalid argument". Otherwise it records p as the
-// pools' owner until Close.
-func (p *Port) claimUMEMs(cfg Config) error {
-	registry.mu.Lock()
-	defer registry.mu.Unlock()
-	mine := map[*mbuf.Pool]bool{}
-	for q := 0; q < cfg.RxQueues; q++ {
-		pool := p.rxPool(cfg, q)
-		if mine[pool] {
-			return fmt.Errorf("rx queues share mempool %s, which net_af_xdp makes the AF_XDP UMEM of one queue's socket: give each rx queue its own pool (RxPools)", pool.Name())
-		}
-		mine[pool] = true
-		if o := umems[pool]; o != nil && o != p && !o.closed.Load() {
-			return fmt.Errorf("mempool %s is already the AF_XDP UMEM of %s, and a UMEM serves one socket: give each net_af_xdp port its own pool", pool.Name(), o)
-		}
-	}
-	for pool := range mine {
-		umems[pool] = p
-	}
-	return nil
-}
-
-// releaseUMEMs forgets the pools p claimed.
-func (p *Port) releaseUMEMs() {
-	registry.mu.Lock()
-	defer registry.mu.Unlock()
-	for pool, o := range umems {
-		if o == p {
-			delete(umems, pool)
-		}
-	}
-}
-
-// checkPcapRx checks a net_pcap port's rx_pcap files before its rx
-// queues are set up, refusing what the driver would mishandle (see
-// pcapfile.CheckRx). With infinite_rx each queue loads its whole file
-// into mbufs of its pool at setup; a pool too small for that fails the
-// setup in a way that leaves DPDK 22.11's net_pcap with a freed ring it
-// frees again on close (a crash, here or at EAL cleanup), so that is
-// refused here, before the driver is called.
-func (p *Port) checkPcapRx(cfg Config, need map[*mbuf.Pool]int) error {
-	a := pcapfile.ParseNetPcapArgs(cDevArgs(p.id))
-	held := map[*mbuf.Pool]int{}
-	for q := 0; q < cfg.RxQueues && q < len(a.RxPcap); q++ {
-		pool := p.rxPool(cfg, q)
-		in, err := pcapfile.CheckRx(a.RxPcap[q], a.InfiniteRx, pool.DataRoom()-mbuf.Headroom)
-		if err != nil {
-			return fmt.Errorf("rx queue %d: %w", q, err)
-		}
-		if a.InfiniteRx {
-			held[pool] += in.Records
-		}
-	}
-	for pool, n := range held {
-		if free := pool.Available(); free < n+need[pool] {
-			return fmt.Errorf("infinite_rx=1 keeps every packet of its rx_pcap files in mbufs (%d), but mempool %s has %d free of %d: it needs %d or more, with its descriptors (%d)",
-				n, pool.Name(), free, pool.Count(), n+need[pool], need[pool])
-		}
-	}
-	return nil
-}
-
 func (p *Port) rxPool(cfg Config, q int) *mbuf.Pool {
 	if cfg.RxPools != nil {
 		return cfg.RxPools[q]
 	}
 	return cfg.Pool
+}
+
+// What a driver's own file (pcap.go, afxdp.go, memif.go) adds to the
+// generic port: zcnic's workarounds for that one driver, kept beside its
+// C, as DPDK keeps a driver's code in drivers/net/NAME. Each file sets
+// its hooks in an init function; the defaults do nothing.
+var (
+	// driverConfigure, by driver name ("net_pcap"), checks a Configure
+	// before the rx queues are set up (and may claim what they will use);
+	// need is the mbufs each pool's rx descriptors take.
+	driverConfigure = map[string]func(p *Port, cfg Config, need map[*mbuf.Pool]int) error{}
+	// heldAtStop and heldAtClose take the mbufs a driver's rings hold and
+	// never give back, just before the port is stopped or closed.
+	heldAtStop  = func(*Port) (held, error) { return held{}, nil }
+	heldAtClose = func(*Port) (held, error) { return held{}, nil }
+	// afterClose runs when Close has released the port.
+	afterClose = func(*Port) {}
+)
+
+// held is what a driver's rings held at a stop or close: a C array of
+// mbuf segments from cMemifHeld or cAfxdpHeld.
+type held struct {
+	arr unsafe.Pointer
+	n   int
+}
+
+// free gives the mbufs back to their pools and frees the array.
+func (h held) free() {
+	if h.n > 0 {
+		cFreeHeld(h.arr, h.n)
+	}
+}
+
+// forget frees only the array: the device may still use the mbufs.
+func (h held) forget() {
+	if h.n > 0 {
+		cFreeMem(h.arr)
+	}
 }
 
 // RxOffloadNames names the rx offload bits set in v (Info.RxOffloadCapa,
@@ -460,23 +418,18 @@ func (p *Port) Stop() error {
 		return nil
 	}
 	p.started.Store(false)
-	// net_memif in zero-copy mode never gives back the mbufs its rings
-	// hold (memif.h): take them while the rings are mapped, free them
+	// Take what the driver's rings hold while they are mapped, free it
 	// once the port has stopped.
-	held, n := cMemifHeld(p.id)
-	if n < 0 {
+	held, err := heldAtStop(p)
+	if err != nil {
 		cStop(p.id)
-		return rte.Errf("net_memif zero-copy rings", -n, "%s: this DPDK's driver layout is not 22.11's, so the mbufs its rings hold cannot be given back", p)
+		return err
 	}
 	if r := cStop(p.id); r != 0 {
-		if n > 0 {
-			cFreeMem(held)
-		}
+		held.forget()
 		return rte.Errf("rte_eth_dev_stop", r, "%s", p)
 	}
-	if n > 0 {
-		cFreeHeld(held, n)
-	}
+	held.free()
 	return nil
 }
 
@@ -493,16 +446,11 @@ func (p *Port) Close() error {
 	if p.closed.Swap(true) {
 		return nil
 	}
-	defer p.releaseUMEMs()
-	// net_af_xdp's close never frees the mbufs its UMEM rings hold
-	// (afxdp.h): take them before, free them once the socket is gone.
-	held, n := cAfxdpHeld(p.id)
-	var ringErr error
-	if n < 0 {
-		// Close it all the same; what the rings hold stays lost.
-		ringErr = rte.Errf("net_af_xdp rings", -n, "%s: this DPDK's driver layout is not 22.11's, so the mbufs its rings hold cannot be given back", p)
-		n = 0
-	}
+	defer afterClose(p)
+	// Take what the driver's rings hold before the close, free it once
+	// the device is gone; on an error (the rings cannot be read), close
+	// it all the same: what the rings hold stays lost.
+	held, ringErr := heldAtClose(p)
 	var r int
 	call := "rte_eth_dev_close"
 	if p.hotplugged {
@@ -510,12 +458,10 @@ func (p *Port) Close() error {
 	} else {
 		r = cClose(p.id)
 	}
-	if n > 0 {
-		if r == 0 {
-			cFreeHeld(held, n)
-		} else {
-			cFreeMem(held) // the socket may still use them
-		}
+	if r == 0 {
+		held.free()
+	} else {
+		held.forget() // the device may still use them
 	}
 	if r != 0 {
 		return rte.Errf(call, r, "%s", p)

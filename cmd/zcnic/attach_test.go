@@ -21,7 +21,7 @@ import (
 
 	"github.com/zcnic/zcnic/eal"
 	"github.com/zcnic/zcnic/hugepages"
-	"github.com/zcnic/zcnic/internal/testpkts"
+	"github.com/zcnic/zcnic/pkt/testpkts"
 	"github.com/zcnic/zcnic/telemetry"
 )
 

@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zcnic/zcnic/app"
-	"github.com/zcnic/zcnic/internal/testpkts"
+	"github.com/zcnic/zcnic/pkt/testpkts"
 )
 
 // The live line names a device's error counters once one is non-zero,
@@ -141,7 +141,7 @@ func TestByteFigureSources(t *testing.T) {
 
 func TestSnapshotBytes(t *testing.T) {
 	s := app.Snapshot{
-		Ports:   []app.PortCounters{{RxBytes: 10, TxBytes: 20}, {}},
+		Ports:   []app.PortCounters{{LoopRxBytes: 10, LoopTxBytes: 20}, {}},
 		Devices: []app.DevCounters{{Read: true, Bytes: true, RxBytes: 100, TxBytes: 200}, {Read: true}},
 	}
 	rx, tx, src := s.Bytes(0)

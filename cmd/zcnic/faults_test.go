@@ -19,8 +19,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/zcnic/zcnic/internal/netnstest"
-	"github.com/zcnic/zcnic/internal/testpkts"
+	"github.com/zcnic/zcnic/pkt/testpkts"
+	"github.com/zcnic/zcnic/port/netnstest"
 )
 
 // udpFrame is a valid UDP/IPv4 frame of n bytes.

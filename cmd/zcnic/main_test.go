@@ -22,8 +22,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/zcnic/zcnic/internal/netnstest"
-	"github.com/zcnic/zcnic/internal/testpkts"
+	"github.com/zcnic/zcnic/pkt/testpkts"
+	"github.com/zcnic/zcnic/port/netnstest"
 )
 
 // The CLI starts an EAL, which a process can do once: every test runs

@@ -158,8 +158,8 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 			counter(mPortDesc[kv.name], kv.v, l...)
 		}
 		if s.LoopBytes {
-			counter(mPortDesc["rx_bytes_total"], p.RxBytes, l...)
-			counter(mPortDesc["tx_bytes_total"], p.TxBytes, l...)
+			counter(mPortDesc["rx_bytes_total"], p.LoopRxBytes, l...)
+			counter(mPortDesc["tx_bytes_total"], p.LoopTxBytes, l...)
 		}
 		var d app.DevCounters
 		if i < len(s.Devices) {

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zcnic/zcnic/internal/netnstest"
+	"github.com/zcnic/zcnic/port/netnstest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/zcnic/zcnic/internal/ealtest"
-	"github.com/zcnic/zcnic/internal/testpkts"
+	"github.com/zcnic/zcnic/eal/ealtest"
+	"github.com/zcnic/zcnic/pkt/testpkts"
 )
 
 // frames builds the router's input with gopacket: what it routes, and
