@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/zcnic/zcnic/internal/ealtest"
+	"github.com/zcnic/zcnic/eal/ealtest"
 )
 
 func s9Report(t *testing.T, js string) *S9Report {
