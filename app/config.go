@@ -344,18 +344,36 @@ func LoopLcores() []uint {
 // SpreadPorts lays out one loop per lcore of LoopLcores, polling queue 0
 // of the given port indexes: port ports[i] goes to lcore i mod their
 // number, so that with as many workers as ports each polls one. It is
-// what the zcnic command does; a Config's own default is one loop.
+// SpreadQueues with one queue per port on LoopLcores.
 func SpreadPorts(ports []int) []LcoreConfig {
-	lcores := LoopLcores()
+	return SpreadQueues(ports, 1, LoopLcores())
+}
+
+// SpreadQueues lays out one loop per lcore polling rx queues 0 to
+// rxq-1 of the given port indexes: the (port, queue) pairs, port by
+// port and queue by queue, are dealt to the lcores in turn, so that
+// every queue has one poller and, with as many lcores as queues per
+// port, lcore i polls queue i of every port (RSS keeps a flow on one
+// queue, so on one loop). Every loop transmits on a tx queue of its own
+// on every port (Run gives each transmitting loop one). Lcores beyond
+// the number of pairs get no loop. It is what `zcnic fwd --rxq N` does.
+func SpreadQueues(ports []int, rxq int, lcores []uint) []LcoreConfig {
+	if rxq < 1 || len(lcores) == 0 {
+		return nil
+	}
 	var ls []LcoreConfig
-	for i, p := range ports {
-		l := lcores[i%len(lcores)]
-		j := slices.IndexFunc(ls, func(c LcoreConfig) bool { return c.Lcore == l })
-		if j < 0 {
-			ls = append(ls, LcoreConfig{Lcore: l})
-			j = len(ls) - 1
+	k := 0
+	for _, p := range ports {
+		for q := range rxq {
+			l := lcores[k%len(lcores)]
+			k++
+			j := slices.IndexFunc(ls, func(c LcoreConfig) bool { return c.Lcore == l })
+			if j < 0 {
+				ls = append(ls, LcoreConfig{Lcore: l})
+				j = len(ls) - 1
+			}
+			ls[j].Rx = append(ls[j].Rx, Queue{Port: p, Queue: q})
 		}
-		ls[j].Rx = append(ls[j].Rx, Queue{Port: p})
 	}
 	return ls
 }

@@ -27,6 +27,36 @@ type Result struct {
 	// Idle says the run ended at the end of its input
 	// (Config.StopWhenIdle), not because its context was done.
 	Idle bool
+	// Loops are the loops as they ran, in Config.Lcores order: which
+	// queues each polled and which tx queue it had.
+	Loops []Loop
+	// Queues are the ports' queues as they ran, indexed like Ports:
+	// counts, the RSS hash functions the driver took, and the driver's
+	// packets per queue at the end of the run.
+	Queues []PortQueues
+}
+
+// Loop is one loop of a run: its lcore, the rx queues it polled, and
+// the tx queue it transmitted on, the same number on every port (-1
+// for a loop with NoTx).
+type Loop struct {
+	Lcore   uint
+	Rx      []Queue
+	TxQueue int
+}
+
+// PortQueues is one port's queue set-up in a run, and its driver's
+// per-queue counters at the end.
+type PortQueues struct {
+	RxQueues, TxQueues int
+	// RSSHash is what the driver reports it hashes on (port.RSSIP, ...
+	// bits; port.RSSNames names them): 0 with one rx queue, or where
+	// the driver offers no RSS (it may spread packets its own way, as
+	// net_af_packet's kernel fanout does).
+	RSSHash uint64
+	// RxPackets and TxPackets are the driver's packets per queue
+	// (port.QueueStats); nil if it could not be read.
+	RxPackets, TxPackets []uint64
 }
 
 // runner is one Run's state.
@@ -363,6 +393,7 @@ func (r *runner) run(ctx context.Context, h Handler) (Result, error) {
 	}
 	r.drainRings()
 	res := Result{Snapshot: r.snapshot()}
+	res.Loops, res.Queues = r.layout()
 	clearTelemetry(tel) // before teardown frees the counters
 	if err := r.teardown(); err != nil {
 		errs = append(errs, err)
@@ -376,6 +407,33 @@ func (r *runner) run(ctx context.Context, h Handler) (Result, error) {
 		errs = append(errs, leakError(res.Leaked, res.Snapshot))
 	}
 	return res, errors.Join(errs...)
+}
+
+// layout describes the loops and the ports' queues as they ran; the
+// ports are still started.
+func (r *runner) layout() ([]Loop, []PortQueues) {
+	var loops []Loop
+	txq := 0
+	for _, l := range r.cfg.Lcores {
+		lp := Loop{Lcore: l.Lcore, Rx: slices.Clone(l.Rx), TxQueue: -1}
+		if !l.NoTx {
+			lp.TxQueue = txq
+			txq++
+		}
+		loops = append(loops, lp)
+	}
+	qs := make([]PortQueues, len(r.ports))
+	for i, p := range r.ports {
+		q := PortQueues{RxQueues: r.cfg.rxQueues(i), TxQueues: max(r.cfg.txLoops(), 1)}
+		if q.RxQueues > 1 {
+			q.RSSHash, _ = p.RSSHash() // unreadable reads as none
+		}
+		if st, err := p.QueueStats(); err == nil {
+			q.RxPackets, q.TxPackets = st.RxPackets, st.TxPackets
+		}
+		qs[i] = q
+	}
+	return loops, qs
 }
 
 // leakError says how many mbufs did not come back and who may hold them:

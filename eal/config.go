@@ -26,8 +26,17 @@ const NoHugeDefaultMB = 512
 // takes, validating every field on the way.
 type Config struct {
 	// Lcores lists the lcore ids to enable (EAL's -l). Lcore n runs on
-	// CPU n. Empty means every CPU this process may run on.
+	// CPU n unless LcoreCPUs says otherwise. Empty means every CPU this
+	// process may run on.
 	Lcores []uint
+
+	// LcoreCPUs maps lcores of Lcores to the CPU each runs on (EAL's
+	// --lcores ID@CPU), so that several lcores can share a CPU: for
+	// correctness tests of many loops on a small machine, not for
+	// speed, since lcores that share a CPU take turns on it. An lcore
+	// it does not name runs on the CPU of its own number. Every CPU
+	// must be one this process may run on.
+	LcoreCPUs map[uint]int
 
 	// MainLcore is the lcore that runs the calling side (EAL's
 	// --main-lcore). Zero means the lowest lcore in Lcores, which is what
@@ -205,7 +214,11 @@ func (c *Config) Args() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	args = append(args, "-l", joinUints(lcores))
+	if len(c.LcoreCPUs) == 0 {
+		args = append(args, "-l", joinUints(lcores))
+	} else {
+		args = append(args, "--lcores", c.lcoreMap(lcores))
+	}
 	main := lcores[0]
 	if c.MainLcore != 0 {
 		if !slices.Contains(lcores, c.MainLcore) {
@@ -401,11 +414,36 @@ func (c *Config) lcores() ([]uint, error) {
 		if id >= MaxLcore {
 			return nil, fieldErr("Lcores", "lcore %d is out of range (DPDK was built for at most %d)", id, MaxLcore)
 		}
+		if cpu, ok := c.LcoreCPUs[id]; ok {
+			if cpu < 0 || !slices.Contains(cpus, uint(cpu)) {
+				return nil, fieldErr("LcoreCPUs", "lcore %d on CPU %d: this process may use CPUs %s", id, cpu, joinUints(cpus))
+			}
+			continue
+		}
 		if !slices.Contains(cpus, id) {
-			return nil, fieldErr("Lcores", "lcore %d has no CPU %d to run on (this process may use CPUs %s)", id, id, joinUints(cpus))
+			return nil, fieldErr("Lcores", "lcore %d has no CPU %d to run on (this process may use CPUs %s; LcoreCPUs can put it on one)", id, id, joinUints(cpus))
+		}
+	}
+	for id := range c.LcoreCPUs {
+		if !slices.Contains(l, id) {
+			return nil, fieldErr("LcoreCPUs", "lcore %d is not in Lcores %s", id, joinUints(l))
 		}
 	}
 	return l, nil
+}
+
+// lcoreMap renders the lcores, with their CPUs, as EAL's --lcores
+// argument: "0@0,1@1,2@0".
+func (c *Config) lcoreMap(lcores []uint) string {
+	s := make([]string, len(lcores))
+	for i, id := range lcores {
+		cpu, ok := c.LcoreCPUs[id]
+		if !ok {
+			cpu = int(id)
+		}
+		s[i] = fmt.Sprintf("%d@%d", id, cpu)
+	}
+	return strings.Join(s, ",")
 }
 
 // checkVDev checks the syntax of a --vdev string and returns its device

@@ -11,6 +11,7 @@ package port
 #include <rte_devargs.h>
 #include <rte_build_config.h>
 #include "memif.h" // zc_free_segs
+#include "queues.h"
 
 // Burst arrays arrive as uintptr_t: they are C memory, and a pointer-typed
 // argument would make cgo run its pointer check on every call.
@@ -274,6 +275,27 @@ func cStats(id uint16, s *Stats) int {
 	}
 	return 0
 }
+
+func cQueueStats(id uint16, rx, tx []uint64) int {
+	var rp, tp *C.uint64_t
+	if len(rx) > 0 {
+		rp = (*C.uint64_t)(unsafe.Pointer(&rx[0]))
+	}
+	if len(tx) > 0 {
+		tp = (*C.uint64_t)(unsafe.Pointer(&tx[0]))
+	}
+	return int(C.zc_queue_stats(C.uint16_t(id), C.uint16_t(len(rx)), C.uint16_t(len(tx)), rp, tp))
+}
+
+func cRSSHash(id uint16) (uint64, int) {
+	var hf C.uint64_t
+	r := C.zc_rss_hf(C.uint16_t(id), &hf)
+	return uint64(hf), int(r)
+}
+
+// MaxQueueStats is how many queues of each direction a port's basic
+// counters cover (RTE_ETHDEV_QUEUE_STAT_CNTRS).
+const MaxQueueStats = C.RTE_ETHDEV_QUEUE_STAT_CNTRS
 
 func cStatsReset(id uint16) int { return int(C.rte_eth_stats_reset(C.uint16_t(id))) }
 func cXStatsReset(id uint16) int {

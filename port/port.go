@@ -510,6 +510,72 @@ func (p *Port) Stats() (Stats, error) {
 	return s, nil
 }
 
+// QueueStats are a port's packets per queue, as its driver counts them
+// (rte_eth_stats' q_ipackets and q_opackets), indexed by queue number,
+// for the configured queues up to MaxQueueStats of each direction. A
+// driver that keeps no per-queue counts leaves them 0.
+type QueueStats struct {
+	RxPackets, TxPackets []uint64
+}
+
+// QueueStats returns the port's per-queue counters. It allocates: for
+// reports, not for every turn.
+func (p *Port) QueueStats() (QueueStats, error) {
+	if p.closed.Load() {
+		return QueueStats{}, ErrClosed
+	}
+	s := QueueStats{
+		RxPackets: make([]uint64, min(int(p.nrx.Load()), MaxQueueStats)),
+		TxPackets: make([]uint64, min(int(p.ntx.Load()), MaxQueueStats)),
+	}
+	if r := cQueueStats(p.id, s.RxPackets, s.TxPackets); r != 0 {
+		return QueueStats{}, rte.Errf("rte_eth_stats_get", r, "%s", p)
+	}
+	return s, nil
+}
+
+// RSSHash returns the RSS hash functions (RSSIP, RSSUDP, ... bits) the
+// port uses to spread packets over its rx queues, as the driver reports
+// them (rte_eth_dev_rss_hash_conf_get): what it took of
+// Config.RSSHash. A driver without RSS reads 0.
+func (p *Port) RSSHash() (uint64, error) {
+	if p.closed.Load() {
+		return 0, ErrClosed
+	}
+	hf, r := cRSSHash(p.id)
+	switch {
+	case r == -int(syscall.ENOTSUP):
+		return 0, nil
+	case r != 0:
+		return 0, rte.Errf("rte_eth_dev_rss_hash_conf_get", r, "%s", p)
+	}
+	return hf, nil
+}
+
+// RSSNames names the RSS hash functions in hf the way zcnic's
+// reports do: "ip", "udp", "tcp" for the RSSIP, RSSUDP and RSSTCP
+// groups (any of their bits), then what else is set as hex; "none"
+// for 0.
+func RSSNames(hf uint64) string {
+	if hf == 0 {
+		return "none"
+	}
+	var names []string
+	for _, g := range []struct {
+		bits uint64
+		name string
+	}{{RSSIP, "ip"}, {RSSUDP, "udp"}, {RSSTCP, "tcp"}} {
+		if hf&g.bits != 0 {
+			names = append(names, g.name)
+			hf &^= g.bits
+		}
+	}
+	if hf != 0 {
+		names = append(names, fmt.Sprintf("%#x", hf))
+	}
+	return strings.Join(names, ",")
+}
+
 // XStats returns the driver's extended counters by name
 // (rte_eth_xstats_get). It allocates; do not call it per packet.
 func (p *Port) XStats() (map[string]uint64, error) {

@@ -94,7 +94,7 @@ func newFlags(e *env, name, usage, summary string, c *common, runs bool) *flag.F
 	c.cmd = name
 	fs.Var(&c.vdevs, "vdev", "virtual device, as for EAL --vdev: `DEVARGS` like net_null0 or net_pcap0,rx_pcap=in.pcap (repeatable; each is a port, in order)")
 	fs.Var(&c.pcis, "pci", "PCI device `ADDR` to use, like 0000:03:00.0 (repeatable; PCI is off unless named; ports follow the vdevs)")
-	fs.StringVar(&c.lcores, "lcores", "", "lcores to enable, like 0-1 or 0,2; the lowest is the main lcore, the others run loops (default: every CPU this process may use)")
+	fs.StringVar(&c.lcores, "lcores", "", "lcores to enable, like 0-1 or 0,2, or lcores on CPUs like 0@0,1@1,2@0 (several on one CPU take turns: for tests, not speed); the lowest is the main lcore, the others run loops (default: every CPU this process may use)")
 	fs.BoolVar(&c.json, "json", false, "print the summary as JSON on stdout")
 	fs.BoolVar(&c.noHuge, "no-huge", false, "run without hugepages (EAL --no-huge; virtual devices only)")
 	fs.BoolVar(&c.noConfine, "no-confine", false, "leave the Go runtime's threads on every CPU (by default every thread that is not an lcore's runs on the CPUs no worker lcore uses)")
@@ -226,23 +226,37 @@ func reason(err error) string {
 	return err.Error()
 }
 
-// parseLcores parses "0-3,5" into sorted lcore ids.
-func parseLcores(s string) ([]uint, error) {
+// parseLcores parses "0-3,5" into sorted lcore ids, and DPDK's
+// "0@0,1@1,2@0" form (lcore@cpu: several lcores on one CPU) into the
+// ids and the CPU of each mapped one.
+func parseLcores(s string) ([]uint, map[uint]int, error) {
 	if s == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var out []uint
+	var cpus map[uint]int
 	for _, part := range strings.Split(s, ",") {
-		lo, hi, isRange := strings.Cut(part, "-")
+		ids, at, mapped := strings.Cut(part, "@")
+		lo, hi, isRange := strings.Cut(ids, "-")
 		a, err := strconv.ParseUint(strings.TrimSpace(lo), 10, 16)
 		if err != nil {
-			return nil, usagef("--lcores %q: %q is not an lcore number or range like 0-3", s, part)
+			return nil, nil, usagef("--lcores %q: %q is not an lcore number, a range like 0-3 or an lcore on a CPU like 2@0", s, part)
 		}
 		b := a
 		if isRange {
 			if b, err = strconv.ParseUint(strings.TrimSpace(hi), 10, 16); err != nil || b < a {
-				return nil, usagef("--lcores %q: %q is not a range like 0-3", s, part)
+				return nil, nil, usagef("--lcores %q: %q is not a range like 0-3", s, part)
 			}
+		}
+		if mapped {
+			cpu, err := strconv.ParseUint(strings.TrimSpace(at), 10, 16)
+			if err != nil || isRange {
+				return nil, nil, usagef("--lcores %q: %q is not an lcore on a CPU like 2@0", s, part)
+			}
+			if cpus == nil {
+				cpus = map[uint]int{}
+			}
+			cpus[uint(a)] = int(cpu)
 		}
 		for id := a; id <= b; id++ {
 			if !slices.Contains(out, uint(id)) {
@@ -251,13 +265,14 @@ func parseLcores(s string) ([]uint, error) {
 		}
 	}
 	slices.Sort(out)
-	return out, nil
+	return out, cpus, nil
 }
 
 // ealFlags are the flags behind the eal.Config fields the CLI sets, to
 // name the flag, not the field, in an error.
 var ealFlags = map[string]string{
 	"Lcores":     "--lcores",
+	"LcoreCPUs":  "--lcores",
 	"MainLcore":  "--lcores",
 	"VDevs":      "--vdev",
 	"PCIAllow":   "--pci",
@@ -270,7 +285,7 @@ var ealFlags = map[string]string{
 // --file-prefix an attachable primary, which needs hugepages. Telemetry
 // is on unless --no-telemetry, under the prefix zcnic-PID in memory.
 func (c *common) ealConfig(e *env) (eal.Config, error) {
-	lcores, err := parseLcores(c.lcores)
+	lcores, cpus, err := parseLcores(c.lcores)
 	if err != nil {
 		return eal.Config{}, err
 	}
@@ -280,6 +295,7 @@ func (c *common) ealConfig(e *env) (eal.Config, error) {
 	}
 	cfg := eal.Config{
 		Lcores:    lcores,
+		LcoreCPUs: cpus,
 		VDevs:     vdevs,
 		PCIAllow:  c.pcis,
 		LogLevel:  c.logLevel,

@@ -150,10 +150,15 @@ func runFwd(e *env, args []string) error {
 			"Example: zcnic fwd --vdev net_null0 --vdev net_null1 --mode macswap --duration 5s", &c, true)
 	mode := fs.String("mode", "io", "forwarding mode: io, macswap, 5tswap or l2fwd")
 	peers := fs.String("peers", "", "output port for each port, in port order, like 1,0 (default: pairs 0<->1, 2<->3, ...; an odd last port sends back out of itself)")
-	pipeline := fs.Bool("pipeline", false, "two stages: the main lcore receives from every port and spreads flows over rings to the worker lcores, which forward and transmit (needs 2 lcores or more)")
+	pipeline := fs.Bool("pipeline", false, "two stages: the main lcore receives from every port (every queue of --rxq) and spreads flows over rings to the worker lcores, which forward and transmit (needs 2 lcores or more)")
 	var rf ruleFlags
 	rf.register(fs)
+	var qf queueFlags
+	qf.register(fs)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := qf.check(); err != nil {
 		return err
 	}
 	devices, err := c.devices()
@@ -181,18 +186,23 @@ func runFwd(e *env, args []string) error {
 	if err := checkPorts("--peers", fc.Peers, len(devices)); err != nil {
 		return err
 	}
-	if lc, _ := parseLcores(c.lcores); *pipeline && len(lc) == 1 {
+	if lc, _, _ := parseLcores(c.lcores); *pipeline && len(lc) == 1 {
 		return usagef("--pipeline needs 2 lcores or more (--lcores %s names one)", c.lcores)
 	}
 	return c.execute(e, devices, func(ctx context.Context, cfg app.Config, rep *reporter) (s summary, err error) {
 		rules.apply(cfg.Ports)
 		defer func() { s.Rules, s.Classify = rules.summaries() }()
+		if err := qf.rss(cfg.Ports); err != nil {
+			return summary{}, err
+		}
 		if !*pipeline {
-			cfg.Lcores = app.SpreadPorts(allPorts(len(devices)))
+			if cfg.Lcores, err = qf.layout(len(devices)); err != nil {
+				return summary{}, err
+			}
 			res, err := app.Forward(ctx, cfg, fc)
 			return rep.summarize(res, m.String()), err
 		}
-		rings, err := pipelineLcores(&cfg, len(devices))
+		rings, err := pipelineLcores(&cfg, len(devices), qf)
 		if err != nil {
 			return summary{}, err
 		}
@@ -207,14 +217,24 @@ func runFwd(e *env, args []string) error {
 }
 
 // pipelineLcores makes the main lcore the receiving stage, polling every
-// port, with a ring to each worker lcore, and returns the rings.
-func pipelineLcores(cfg *app.Config, ports int) ([]int, error) {
+// queue of every port, with a ring to each forwarding worker lcore
+// (--nb-cores of them, else all), and returns the rings.
+func pipelineLcores(cfg *app.Config, ports int, qf queueFlags) ([]int, error) {
 	workers := eal.Workers()
 	if len(workers) == 0 {
 		return nil, errors.New("--pipeline needs a worker lcore beside the main lcore: give --lcores 0-1 or more")
 	}
+	if qf.nbCores > len(workers) {
+		return nil, usagef("--nb-cores %d: --lcores leaves %d worker lcore(s) (%s); name more, several may share a CPU: --lcores 0@0,1@1,2@0,3@1", qf.nbCores, len(workers), joinLcores(workers))
+	}
+	if qf.nbCores > 0 {
+		workers = workers[:qf.nbCores]
+	}
+	if qf.txq != 0 && qf.txq != len(workers) {
+		return nil, usagef("--txq %d: each of the %d forwarding lcores sends on a tx queue of its own on every port, so there are %d; give --txq %d", qf.txq, len(workers), len(workers), len(workers))
+	}
 	rx := eal.MainLcore()
-	cfg.Lcores = []app.LcoreConfig{{Lcore: rx, Rx: allQueues(ports), NoTx: true}}
+	cfg.Lcores = []app.LcoreConfig{{Lcore: rx, Rx: allQueues(ports, qf.rxq), NoTx: true}}
 	var rings []int
 	for i, w := range workers {
 		cfg.Lcores = append(cfg.Lcores, app.LcoreConfig{Lcore: w})
@@ -224,11 +244,13 @@ func pipelineLcores(cfg *app.Config, ports int) ([]int, error) {
 	return rings, nil
 }
 
-// allQueues is queue 0 of ports 0..n-1.
-func allQueues(n int) []app.Queue {
-	q := make([]app.Queue, n)
-	for i := range q {
-		q[i].Port = i
+// allQueues is queues 0..rxq-1 of ports 0..n-1.
+func allQueues(n, rxq int) []app.Queue {
+	var q []app.Queue
+	for p := range n {
+		for i := range rxq {
+			q = append(q, app.Queue{Port: p, Queue: i})
+		}
 	}
 	return q
 }
@@ -238,12 +260,23 @@ func runRxOnly(e *env, args []string) error {
 	fs := newFlags(e, "rxonly", "--vdev DEV [--vdev DEV ...] [flags]",
 		"Receive from every port, count and drop.\n\n"+
 			"Example: zcnic rxonly --vdev net_null0 --duration 3s", &c, true)
+	var qf queueFlags
+	qf.register(fs)
 	devices, err := c.parsePorts(fs, args)
 	if err != nil {
 		return err
 	}
+	if err := qf.check(); err != nil {
+		return err
+	}
 	return c.execute(e, devices, func(ctx context.Context, cfg app.Config, rep *reporter) (summary, error) {
-		cfg.Lcores = app.SpreadPorts(allPorts(len(devices)))
+		if err := qf.rss(cfg.Ports); err != nil {
+			return summary{}, err
+		}
+		var err error
+		if cfg.Lcores, err = qf.layout(len(devices)); err != nil {
+			return summary{}, err
+		}
 		res, err := app.Run(ctx, cfg, app.RxOnly)
 		return rep.summarize(res, ""), err
 	})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/zcnic/zcnic/app"
+	"github.com/zcnic/zcnic/port"
 )
 
 // reporter prints the live stats lines and the summary, and feeds the
@@ -270,6 +271,15 @@ type portSummary struct {
 	TxGbps    *float64 `json:"tx_gbps"`
 	// Dev are the device's own counters (rte_eth_stats_get).
 	Dev devSummary `json:"dev"`
+	// The port's queues: how many, the RSS hash functions its driver
+	// took ("none" with one rx queue or a driver without RSS), and the
+	// driver's packets per queue (q_ipackets, q_opackets; 0 where the
+	// driver keeps none).
+	RxQueues    int      `json:"rx_queues"`
+	TxQueues    int      `json:"tx_queues"`
+	RSS         string   `json:"rss"`
+	RxQueuePkts []uint64 `json:"dev_rx_queue_packets"`
+	TxQueuePkts []uint64 `json:"dev_tx_queue_packets"`
 }
 
 // devSummary is a port's driver counters; Bytes is false when the
@@ -293,15 +303,33 @@ func toDevSummary(d app.DevCounters) devSummary {
 }
 
 type lcoreSummary struct {
-	Lcore       uint    `json:"lcore"`
-	BusyPolls   uint64  `json:"busy_polls"`
-	EmptyPolls  uint64  `json:"empty_polls"`
-	Utilisation float64 `json:"utilisation"`
-	Injected    uint64  `json:"injected"`
-	RingIn      uint64  `json:"ring_in"`
-	RingOut     uint64  `json:"ring_out"`
+	Lcore uint `json:"lcore"`
+	// RxQueues are the queues the loop polled, TxQueue the tx queue it
+	// sent on (the same number on every port; -1: it sends nothing),
+	// Ports its packets per port.
+	RxQueues    []queueRef         `json:"rx_queues"`
+	TxQueue     int                `json:"tx_queue"`
+	Ports       []lcorePortSummary `json:"ports"`
+	BusyPolls   uint64             `json:"busy_polls"`
+	EmptyPolls  uint64             `json:"empty_polls"`
+	Utilisation float64            `json:"utilisation"`
+	Injected    uint64             `json:"injected"`
+	RingIn      uint64             `json:"ring_in"`
+	RingOut     uint64             `json:"ring_out"`
 	// Stalls are the gaps between the loop's turns.
 	Stalls stallSummary `json:"stalls"`
+}
+
+// queueRef is an rx queue of a port.
+type queueRef struct {
+	Port  int `json:"port"`
+	Queue int `json:"queue"`
+}
+
+// lcorePortSummary is one loop's packets on one port.
+type lcorePortSummary struct {
+	RxPackets uint64 `json:"rx_packets"`
+	TxPackets uint64 `json:"tx_packets"`
 }
 
 // stallSummary is a loop's gaps between turns (app.Stalls), in
@@ -375,15 +403,31 @@ func (r *reporter) summarize(res app.Result, mode string) summary {
 		if i < len(res.Devices) {
 			s.Ports[i].Dev = toDevSummary(res.Devices[i])
 		}
+		if i < len(res.Queues) {
+			q := res.Queues[i]
+			s.Ports[i].RxQueues, s.Ports[i].TxQueues = q.RxQueues, q.TxQueues
+			s.Ports[i].RSS = port.RSSNames(q.RSSHash)
+			s.Ports[i].RxQueuePkts, s.Ports[i].TxQueuePkts = q.RxPackets, q.TxPackets
+		}
 	}
 	for reason, n := range res.Drops() {
 		if n > 0 {
 			s.Drops[app.DropReason(reason).String()] = n
 		}
 	}
-	for _, l := range res.Lcores {
-		s.Lcores = append(s.Lcores, lcoreSummary{Lcore: l.Lcore, BusyPolls: l.BusyPolls, EmptyPolls: l.EmptyPolls, Utilisation: l.Utilisation(), Injected: l.Injected, RingIn: l.RingIn, RingOut: l.RingOut,
-			Stalls: toStallSummary(l.Stalls)})
+	for i, l := range res.Lcores {
+		ls := lcoreSummary{Lcore: l.Lcore, BusyPolls: l.BusyPolls, EmptyPolls: l.EmptyPolls, Utilisation: l.Utilisation(), Injected: l.Injected, RingIn: l.RingIn, RingOut: l.RingOut,
+			Stalls: toStallSummary(l.Stalls), RxQueues: []queueRef{}, TxQueue: -1}
+		for _, p := range l.Ports {
+			ls.Ports = append(ls.Ports, lcorePortSummary{RxPackets: p.RxPackets, TxPackets: p.TxPackets})
+		}
+		if i < len(res.Loops) && res.Loops[i].Lcore == l.Lcore {
+			for _, q := range res.Loops[i].Rx {
+				ls.RxQueues = append(ls.RxQueues, queueRef{Port: q.Port, Queue: q.Queue})
+			}
+			ls.TxQueue = res.Loops[i].TxQueue
+		}
+		s.Lcores = append(s.Lcores, ls)
 	}
 	return s
 }
@@ -425,8 +469,9 @@ func (r *reporter) print(s summary) error {
 		}
 		fmt.Fprintf(w, "drops by reason: %s\n", strings.Join(d, ", "))
 	}
+	printQueues(w, s.Ports)
 	for _, l := range s.Lcores {
-		fmt.Fprintf(w, "lcore %d: %.1f%% of polls found packets (%d busy, %d empty)", l.Lcore, 100*l.Utilisation, l.BusyPolls, l.EmptyPolls)
+		fmt.Fprintf(w, "lcore %d: %s; %.1f%% of polls found packets (%d busy, %d empty)", l.Lcore, loopText(l), 100*l.Utilisation, l.BusyPolls, l.EmptyPolls)
 		if l.RingIn+l.RingOut > 0 {
 			fmt.Fprintf(w, "; rings: %d in, %d out", l.RingIn, l.RingOut)
 		}
@@ -461,6 +506,56 @@ func (r *reporter) print(s summary) error {
 		fmt.Fprintf(w, "output: %s\n", s.Output)
 	}
 	return nil
+}
+
+// printQueues prints, for each port with more than one queue, its
+// queues, the RSS its driver took and the driver's packets per queue.
+func printQueues(w io.Writer, ports []portSummary) {
+	for _, p := range ports {
+		if p.RxQueues <= 1 && p.TxQueues <= 1 {
+			continue
+		}
+		fmt.Fprintf(w, "port %d queues: %d rx (RSS: %s), %d tx; device packets per queue: rx %s, tx %s\n",
+			p.Port, p.RxQueues, p.RSS, p.TxQueues, joinCounts(p.RxQueuePkts), joinCounts(p.TxQueuePkts))
+	}
+}
+
+func joinCounts(v []uint64) string {
+	if len(v) == 0 {
+		return "-"
+	}
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.FormatUint(n, 10)
+	}
+	return strings.Join(s, " / ")
+}
+
+// loopText says what a loop polled and sent on, and its packets per
+// port: dpdk-testpmd's "show config fwd" with the counts.
+func loopText(l lcoreSummary) string {
+	var rx []string
+	for _, q := range l.RxQueues {
+		rx = append(rx, fmt.Sprintf("port %d queue %d", q.Port, q.Queue))
+	}
+	polls := "no rx queue"
+	if len(rx) > 0 {
+		polls = "polls " + strings.Join(rx, ", ")
+	}
+	tx := "sends nothing"
+	if l.TxQueue >= 0 {
+		tx = fmt.Sprintf("sends on tx queue %d of every port", l.TxQueue)
+	}
+	var counts []string
+	for i, p := range l.Ports {
+		if p.RxPackets+p.TxPackets > 0 {
+			counts = append(counts, fmt.Sprintf("port %d rx %d tx %d", i, p.RxPackets, p.TxPackets))
+		}
+	}
+	if len(counts) == 0 {
+		counts = []string{"no packets"}
+	}
+	return polls + "; " + tx + "; " + strings.Join(counts, ", ")
 }
 
 // printDevTable prints the devices' own counters: packets, bytes ("-"
