@@ -82,8 +82,14 @@ func (c *Config) lcores() string { return fmt.Sprintf("%d,%d", c.MainLcore, c.Fw
 
 // ealCommon is the EAL arguments both programs get, but the devices.
 // zcnic builds the same from its flags (--lcores, --no-huge).
-func (c *Config) ealCommon() []string {
+func (c *Config) ealCommon() []string { return c.ealFor(Scenario{}) }
+
+// ealFor is ealCommon for sc: its own --lcores map, if it has one.
+func (c *Config) ealFor(sc Scenario) []string {
 	a := []string{"-l", c.lcores(), "--main-lcore", strconv.Itoa(c.MainLcore), "--no-pci"}
+	if sc.Lcores != "" {
+		a = []string{"--lcores", sc.Lcores, "--no-pci"}
+	}
 	if c.NoHuge {
 		a = append(a, "-m", "512", "--no-huge", "--no-shconf")
 	} else {
@@ -94,12 +100,18 @@ func (c *Config) ealCommon() []string {
 
 // TestpmdArgs is dpdk-testpmd's command line for sc.
 func (c *Config) TestpmdArgs(sc Scenario) []string {
-	a := c.ealCommon()
+	a := c.ealFor(sc)
 	for _, v := range sc.VDevs {
 		a = append(a, "--vdev", v)
 	}
-	return append(a, "--",
-		"--forward-mode="+sc.Mode, "--nb-cores=1", "--burst="+strconv.Itoa(c.burst(sc)),
+	a = append(a, "--", "--forward-mode="+sc.Mode)
+	if sc.Queues > 0 {
+		n := strconv.Itoa(sc.Queues)
+		a = append(a, "--nb-cores="+n, "--rxq="+n, "--txq="+n)
+	} else {
+		a = append(a, "--nb-cores=1")
+	}
+	return append(a, "--burst="+strconv.Itoa(c.burst(sc)),
 		"--mbcache="+strconv.Itoa(c.PoolCache), "--total-num-mbufs="+strconv.Itoa(c.PoolSize),
 		"--rxd="+strconv.Itoa(c.RxDesc), "--txd="+strconv.Itoa(c.TxDesc),
 		"--stats-period", "1", "--auto-start")
@@ -108,10 +120,19 @@ func (c *Config) TestpmdArgs(sc Scenario) []string {
 // ZcnicArgs is `zcnic fwd`'s command line for sc: stats lines every
 // statsInterval (JSON), running for duration (0: until SIGINT).
 func (c *Config) ZcnicArgs(sc Scenario, duration, statsInterval time.Duration) []string {
-	a := []string{"fwd", "--mode", sc.Mode, "--lcores", c.lcores(), "--burst", strconv.Itoa(c.burst(sc)),
+	lcores := c.lcores()
+	if sc.Lcores != "" {
+		lcores = sc.Lcores
+	}
+	a := []string{"fwd", "--mode", sc.Mode, "--lcores", lcores}
+	if sc.Queues > 0 {
+		n := strconv.Itoa(sc.Queues)
+		a = append(a, "--rxq", n, "--txq", n, "--nb-cores", n)
+	}
+	a = append(a, "--burst", strconv.Itoa(c.burst(sc)),
 		"--pool-size", strconv.Itoa(c.PoolSize), "--pool-cache", strconv.Itoa(c.PoolCache),
 		"--rxd", strconv.Itoa(c.RxDesc), "--txd", strconv.Itoa(c.TxDesc),
-		"--stats-interval", statsInterval.String(), "--stats-format", "json", "--json", "--log-level", "error"}
+		"--stats-interval", statsInterval.String(), "--stats-format", "json", "--json", "--log-level", "error")
 	if c.Vector > 0 {
 		a = append(a, "--vector", strconv.Itoa(c.Vector))
 	}

@@ -32,6 +32,15 @@ type Scenario struct {
 	Pair *Pair
 	// Flags are more flags for zcnic fwd in this scenario (S5's rules).
 	Flags []string
+	// Lcores, if set, is EAL's --lcores map (lcore@cpu, lcore 0 the main
+	// one) for both programs instead of the run's main and forwarding
+	// lcores (S10).
+	Lcores string
+	// Queues, if not 0, is the forwarding lcores and the rx and tx
+	// queues per port, for both programs (testpmd --nb-cores --rxq
+	// --txq, zcnic fwd --nb-cores --rxq --txq); 0 is one lcore on the
+	// ports' first queues.
+	Queues int
 }
 
 // Pair is a two-process scenario: testpmd's rxonly against its txonly,
