@@ -156,7 +156,7 @@ func (c *Config) Settings() Settings {
 		Quick: c.Quick, Rounds: c.Rounds, WarmupSeconds: c.Warmup, MeasureSeconds: c.Measure, IperfSeconds: c.IperfSeconds,
 		Lcores: c.lcores(), ForwardingLcore: c.FwdLcore, Burst: c.Burst, ZcnicVector: c.Vector, ZcnicFlags: c.ZcnicFlags, PoolSize: c.PoolSize, PoolCache: c.PoolCache,
 		RxDesc: c.RxDesc, TxDesc: c.TxDesc, NoHuge: c.NoHuge, EAL: c.ealCommon(),
-		Metric: fmt.Sprintf("packets transmitted per second summed over the ports, per-second samples, first %d s dropped, median of the next %d s; a round's ratio is zcnic's run over the testpmd run beside it, and the figure is the median of the rounds' ratios; S6 and S7 (two processes each: a receiver polling on the forwarding lcore, a sender on the main lcore) count packets received per second by the receiver, in at most %d rounds; S5 (zcnic beside dpdk-test-acl) runs at most %d rounds; S9 (zcnic-stall beside the C floor) at most %d rounds of %d s a run", c.Warmup, c.Measure, pairRounds, s5Rounds, s9Rounds, c.S9Seconds),
+		Metric: fmt.Sprintf("packets transmitted per second summed over the ports, per-second samples, first %d s dropped, median of the next %d s; a round's ratio is zcnic's run over the testpmd run beside it, and the figure is the median of the rounds' ratios; S6 and S7 (two processes each: a receiver polling on the forwarding lcore, a sender on the main lcore) count packets received per second by the receiver, in at most %d rounds; S5 (zcnic beside dpdk-test-acl) runs at most %d rounds; S9 (zcnic-stall beside the C floor) at most %d rounds of %d s a run; S10 (1 and 2 forwarding lcores, EAL --lcores %s and %s) runs every round, each count both programs, its own table", c.Warmup, c.Measure, pairRounds, s5Rounds, s9Rounds, c.S9Seconds, c.S10Lcores(1), c.S10Lcores(2)),
 	}
 }
 
@@ -265,6 +265,11 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if cfg.wants(S9) && ctx.Err() == nil {
 		var f []string
 		res.S9, f = b.s9(ctx)
+		failures = append(failures, f...)
+	}
+	if cfg.wants(S10) && ctx.Err() == nil {
+		var f []string
+		res.S10, f = b.s10(ctx)
 		failures = append(failures, f...)
 	}
 	if cfg.ZeroCopySeconds > 0 && ctx.Err() == nil {

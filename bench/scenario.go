@@ -109,13 +109,14 @@ func memif(role, zc string) string {
 }
 
 // ScenarioIDs are the IDs of Scenarios, in order, then S5 (which runs
-// after them: its comparison is dpdk-test-acl, not testpmd).
+// after them: its comparison is dpdk-test-acl, not testpmd), S9 (beside
+// a C floor) and S10 (two lcore counts, its own table).
 func ScenarioIDs() []string {
 	var ids []string
 	for _, s := range Scenarios("") {
 		ids = append(ids, s.ID)
 	}
-	return append(ids, S5, S9)
+	return append(ids, S5, S9, S10)
 }
 
 // scenarioByID is the scenario of scs with that ID (the zero Scenario if
