@@ -34,13 +34,13 @@ vet:
 test: setup
 	bash ci/test.sh
 
-## bench: setup, then zcnic vs dpdk-testpmd, S1-S4 and S1b (7 rounds), S6 and S7 (two processes each, 3 rounds), S5 (flow rules in software vs dpdk-test-acl, 3 rounds), S9 (loop stalls under a busy control plane vs a C floor, 3 rounds); about 20 minutes; results in out/bench
+## bench: setup, then zcnic vs dpdk-testpmd, S1-S4 and S1b (7 rounds), S6 and S7 (two processes each, 3 rounds), S5 (flow rules in software vs dpdk-test-acl, 3 rounds), S9 (loop stalls under a busy control plane vs a C floor, 3 rounds), S10 (1 and 2 forwarding lcores vs testpmd --nb-cores, 7 rounds: about 3 of the minutes); about 23 minutes; results in out/bench
 bench: setup cli
 	$(GO) build -o bin/zcnic-bench ./bench/cmd/zcnic-bench
 	$(GO) build -o bin/zcnic-stall ./bench/cmd/zcnic-stall
 	./bin/zcnic-bench --zcnic bin/zcnic --out out/bench
 
-## bench-quick: the same, 3 short rounds (about 4 minutes with S5; results in out/bench-quick)
+## bench-quick: the same, 3 short rounds (about 5 minutes with S5 and S10; results in out/bench-quick)
 bench-quick: setup cli
 	$(GO) build -o bin/zcnic-bench ./bench/cmd/zcnic-bench
 	$(GO) build -o bin/zcnic-stall ./bench/cmd/zcnic-stall

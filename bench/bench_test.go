@@ -148,7 +148,7 @@ func TestScenarioBurst(t *testing.T) {
 	sc = scenario(t, "S1")
 	assert.Contains(t, strings.Join(c.TestpmdArgs(sc), " "), "--burst=32 ")
 	assert.Contains(t, strings.Join(c.ZcnicArgs(sc, 0, 0), " "), "--burst 32 ")
-	assert.Equal(t, []string{"S1", "S1b", "S2", "S3", "S4", "S6a", "S6b", "S7a", "S7b", "S7c", "S5", "S9"}, ScenarioIDs())
+	assert.Equal(t, []string{"S1", "S1b", "S2", "S3", "S4", "S6a", "S6b", "S7a", "S7b", "S7c", "S5", "S9", "S10"}, ScenarioIDs())
 }
 
 // A pair scenario runs each program twice, on the same devices: the

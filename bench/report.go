@@ -21,6 +21,8 @@ type Results struct {
 	S5 *S5Result `json:"s5,omitempty"`
 	// S9 is the busy-control-plane scenario, beside the C floor.
 	S9 *S9Result `json:"s9,omitempty"`
+	// S10 is the scaling scenario, 1 and 2 forwarding lcores.
+	S10 *S10Result `json:"s10,omitempty"`
 	// WallSeconds is how long the whole run took.
 	WallSeconds float64 `json:"wall_seconds"`
 }
@@ -224,6 +226,9 @@ func (r *Results) Markdown() string {
 	if r.S9 != nil {
 		b.WriteString("\n" + r.S9.Markdown())
 	}
+	if r.S10 != nil {
+		b.WriteString("\n" + r.S10.Markdown())
+	}
 	if r.ZeroCopy != nil {
 		for _, l := range r.ZeroCopy.Lines() {
 			b.WriteString("\n" + l + "\n")
@@ -248,6 +253,9 @@ func (r *Results) RatiosLine() string {
 	}
 	if r.S9 != nil {
 		parts = append(parts, r.S9.ratioParts()...)
+	}
+	if r.S10 != nil {
+		parts = append(parts, r.S10.ratioParts()...)
 	}
 	return strings.Join(parts, " ")
 }

@@ -82,8 +82,14 @@ func (c *Config) lcores() string { return fmt.Sprintf("%d,%d", c.MainLcore, c.Fw
 
 // ealCommon is the EAL arguments both programs get, but the devices.
 // zcnic builds the same from its flags (--lcores, --no-huge).
-func (c *Config) ealCommon() []string {
+func (c *Config) ealCommon() []string { return c.ealFor(Scenario{}) }
+
+// ealFor is ealCommon for sc: its own --lcores map, if it has one.
+func (c *Config) ealFor(sc Scenario) []string {
 	a := []string{"-l", c.lcores(), "--main-lcore", strconv.Itoa(c.MainLcore), "--no-pci"}
+	if sc.Lcores != "" {
+		a = []string{"--lcores", sc.Lcores, "--no-pci"}
+	}
 	if c.NoHuge {
 		a = append(a, "-m", "512", "--no-huge", "--no-shconf")
 	} else {
@@ -94,12 +100,18 @@ func (c *Config) ealCommon() []string {
 
 // TestpmdArgs is dpdk-testpmd's command line for sc.
 func (c *Config) TestpmdArgs(sc Scenario) []string {
-	a := c.ealCommon()
+	a := c.ealFor(sc)
 	for _, v := range sc.VDevs {
 		a = append(a, "--vdev", v)
 	}
-	return append(a, "--",
-		"--forward-mode="+sc.Mode, "--nb-cores=1", "--burst="+strconv.Itoa(c.burst(sc)),
+	a = append(a, "--", "--forward-mode="+sc.Mode)
+	if sc.Queues > 0 {
+		n := strconv.Itoa(sc.Queues)
+		a = append(a, "--nb-cores="+n, "--rxq="+n, "--txq="+n)
+	} else {
+		a = append(a, "--nb-cores=1")
+	}
+	return append(a, "--burst="+strconv.Itoa(c.burst(sc)),
 		"--mbcache="+strconv.Itoa(c.PoolCache), "--total-num-mbufs="+strconv.Itoa(c.PoolSize),
 		"--rxd="+strconv.Itoa(c.RxDesc), "--txd="+strconv.Itoa(c.TxDesc),
 		"--stats-period", "1", "--auto-start")
@@ -108,10 +120,19 @@ func (c *Config) TestpmdArgs(sc Scenario) []string {
 // ZcnicArgs is `zcnic fwd`'s command line for sc: stats lines every
 // statsInterval (JSON), running for duration (0: until SIGINT).
 func (c *Config) ZcnicArgs(sc Scenario, duration, statsInterval time.Duration) []string {
-	a := []string{"fwd", "--mode", sc.Mode, "--lcores", c.lcores(), "--burst", strconv.Itoa(c.burst(sc)),
+	lcores := c.lcores()
+	if sc.Lcores != "" {
+		lcores = sc.Lcores
+	}
+	a := []string{"fwd", "--mode", sc.Mode, "--lcores", lcores}
+	if sc.Queues > 0 {
+		n := strconv.Itoa(sc.Queues)
+		a = append(a, "--rxq", n, "--txq", n, "--nb-cores", n)
+	}
+	a = append(a, "--burst", strconv.Itoa(c.burst(sc)),
 		"--pool-size", strconv.Itoa(c.PoolSize), "--pool-cache", strconv.Itoa(c.PoolCache),
 		"--rxd", strconv.Itoa(c.RxDesc), "--txd", strconv.Itoa(c.TxDesc),
-		"--stats-interval", statsInterval.String(), "--stats-format", "json", "--json", "--log-level", "error"}
+		"--stats-interval", statsInterval.String(), "--stats-format", "json", "--json", "--log-level", "error")
 	if c.Vector > 0 {
 		a = append(a, "--vector", strconv.Itoa(c.Vector))
 	}
@@ -135,7 +156,7 @@ func (c *Config) Settings() Settings {
 		Quick: c.Quick, Rounds: c.Rounds, WarmupSeconds: c.Warmup, MeasureSeconds: c.Measure, IperfSeconds: c.IperfSeconds,
 		Lcores: c.lcores(), ForwardingLcore: c.FwdLcore, Burst: c.Burst, ZcnicVector: c.Vector, ZcnicFlags: c.ZcnicFlags, PoolSize: c.PoolSize, PoolCache: c.PoolCache,
 		RxDesc: c.RxDesc, TxDesc: c.TxDesc, NoHuge: c.NoHuge, EAL: c.ealCommon(),
-		Metric: fmt.Sprintf("packets transmitted per second summed over the ports, per-second samples, first %d s dropped, median of the next %d s; a round's ratio is zcnic's run over the testpmd run beside it, and the figure is the median of the rounds' ratios; S6 and S7 (two processes each: a receiver polling on the forwarding lcore, a sender on the main lcore) count packets received per second by the receiver, in at most %d rounds; S5 (zcnic beside dpdk-test-acl) runs at most %d rounds; S9 (zcnic-stall beside the C floor) at most %d rounds of %d s a run", c.Warmup, c.Measure, pairRounds, s5Rounds, s9Rounds, c.S9Seconds),
+		Metric: fmt.Sprintf("packets transmitted per second summed over the ports, per-second samples, first %d s dropped, median of the next %d s; a round's ratio is zcnic's run over the testpmd run beside it, and the figure is the median of the rounds' ratios; S6 and S7 (two processes each: a receiver polling on the forwarding lcore, a sender on the main lcore) count packets received per second by the receiver, in at most %d rounds; S5 (zcnic beside dpdk-test-acl) runs at most %d rounds; S9 (zcnic-stall beside the C floor) at most %d rounds of %d s a run; S10 (1 and 2 forwarding lcores, EAL --lcores %s and %s) runs every round, each count both programs, its own table", c.Warmup, c.Measure, pairRounds, s5Rounds, s9Rounds, c.S9Seconds, c.S10Lcores(1), c.S10Lcores(2)),
 	}
 }
 
@@ -244,6 +265,11 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if cfg.wants(S9) && ctx.Err() == nil {
 		var f []string
 		res.S9, f = b.s9(ctx)
+		failures = append(failures, f...)
+	}
+	if cfg.wants(S10) && ctx.Err() == nil {
+		var f []string
+		res.S10, f = b.s10(ctx)
 		failures = append(failures, f...)
 	}
 	if cfg.ZeroCopySeconds > 0 && ctx.Err() == nil {

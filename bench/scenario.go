@@ -32,6 +32,15 @@ type Scenario struct {
 	Pair *Pair
 	// Flags are more flags for zcnic fwd in this scenario (S5's rules).
 	Flags []string
+	// Lcores, if set, is EAL's --lcores map (lcore@cpu, lcore 0 the main
+	// one) for both programs instead of the run's main and forwarding
+	// lcores (S10).
+	Lcores string
+	// Queues, if not 0, is the forwarding lcores and the rx and tx
+	// queues per port, for both programs (testpmd --nb-cores --rxq
+	// --txq, zcnic fwd --nb-cores --rxq --txq); 0 is one lcore on the
+	// ports' first queues.
+	Queues int
 }
 
 // Pair is a two-process scenario: testpmd's rxonly against its txonly,
@@ -100,13 +109,14 @@ func memif(role, zc string) string {
 }
 
 // ScenarioIDs are the IDs of Scenarios, in order, then S5 (which runs
-// after them: its comparison is dpdk-test-acl, not testpmd).
+// after them: its comparison is dpdk-test-acl, not testpmd), S9 (beside
+// a C floor) and S10 (two lcore counts, its own table).
 func ScenarioIDs() []string {
 	var ids []string
 	for _, s := range Scenarios("") {
 		ids = append(ids, s.ID)
 	}
-	return append(ids, S5, S9)
+	return append(ids, S5, S9, S10)
 }
 
 // scenarioByID is the scenario of scs with that ID (the zero Scenario if

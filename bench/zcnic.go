@@ -79,6 +79,11 @@ type ZcnicSummary struct {
 		RxPackets uint64 `json:"rx_packets"`
 		TxPackets uint64 `json:"tx_packets"`
 	} `json:"ports"`
+	// Lcores are the forwarding loops, one per worker lcore.
+	Lcores []struct {
+		Lcore     uint   `json:"lcore"`
+		BusyPolls uint64 `json:"busy_polls"`
+	} `json:"lcores"`
 	PoolSize  int        `json:"pool_size"`
 	Leaked    int        `json:"leaked_mbufs"`
 	Error     string     `json:"error"`

@@ -17,13 +17,18 @@
 //	    dpdk-test-acl classifying the same rules and trace: Mpps, ns per
 //	    packet of classification, and dpdk-test-acl's cycles per packet
 //	    over zcnic's (above 1: zcnic classifies faster)
+//	S10 a net_null pair, io, with 1 and 2 forwarding lcores (EAL --lcores
+//	    0@0,1@1 and 0@0,1@1,2@0, a queue of each port per lcore):
+//	    testpmd --nb-cores/--rxq/--txq beside zcnic fwd's same flags;
+//	    each program's 2/1 ratio and zcnic/testpmd at each count (on 2
+//	    CPUs the second worker shares the main lcore's CPU)
 //
 // Each round runs both programs side by side (the first one alternating);
 // a round's ratio is zcnic's value over the testpmd value of the same
 // round, and a scenario's figure is the median of its rounds' ratios,
 // printed with their range. It prints the Markdown table, writes
 // results.json, results.md and chart.png into --out, and prints as its
-// last line "ratios S1=0.97(0.91-1.02) S1b=… S2=… S3=… S4=…". It also runs
+// last line "ratios S1=0.97(0.91-1.02) S1b=… S2=… S3=… S4=… … S10-zcnic-2/1=…". It also runs
 // zcnic alone for 10 s with no stats lines and prints its Go heap
 // allocations per burst and GC cycles (zero-copy discipline).
 //
