@@ -83,3 +83,16 @@ func ExampleSpread() {
 	// Output:
 	// handed to the worker: true
 }
+
+// Two ports with two rx queues each, over two worker lcores: each lcore
+// polls its own queue of both ports (RSS keeps a flow on one queue, so
+// on one loop) and Run gives each loop its own tx queue on every port.
+// With RSS on (PortConfig.RSSHash), this is `zcnic fwd --rxq 2 --txq 2`.
+func ExampleSpreadQueues() {
+	for _, l := range app.SpreadQueues([]int{0, 1}, 2, []uint{1, 2}) {
+		fmt.Println("lcore", l.Lcore, "polls", l.Rx)
+	}
+	// Output:
+	// lcore 1 polls [{0 0} {1 0}]
+	// lcore 2 polls [{0 1} {1 1}]
+}

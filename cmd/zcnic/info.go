@@ -82,6 +82,9 @@ type portInfo struct {
 	RxOffloads  string `json:"rx_offloads"`
 	TxOffloads  string `json:"tx_offloads"`
 	RSSHashes   string `json:"rss_hash_functions"`
+	// RSS names RSSHashes' groups (port.RSSNames): what `fwd --rxq N`
+	// asks of them is ip,udp,tcp.
+	RSS string `json:"rss"`
 }
 
 func runPorts(e *env, args []string) error {
@@ -122,7 +125,7 @@ func runPorts(e *env, args []string) error {
 			RxDescMin: in.RxDesc.Min, RxDescMax: in.RxDesc.Max, TxDescMin: in.TxDesc.Min, TxDescMax: in.TxDesc.Max,
 			MinMTU: in.MinMTU, MaxMTU: in.MaxMTU,
 			RxOffloads: port.RxOffloadNames(in.RxOffloadCapa), TxOffloads: port.TxOffloadNames(in.TxOffloadCapa),
-			RSSHashes: fmt.Sprintf("%#x", in.RSSCapa),
+			RSSHashes: fmt.Sprintf("%#x", in.RSSCapa), RSS: port.RSSNames(in.RSSCapa),
 		})
 	}
 	if c.json {
@@ -150,7 +153,7 @@ func runPorts(e *env, args []string) error {
 			{"MTU", fmt.Sprintf("%d-%d", in.MinMTU, in.MaxMTU)},
 			{"rx offloads", in.RxOffloads},
 			{"tx offloads", in.TxOffloads},
-			{"RSS hashes", in.RSSHashes},
+			{"RSS hashes", fmt.Sprintf("%s (%s; fwd --rxq 2 or more asks for ip,udp,tcp)", in.RSS, in.RSSHashes)},
 		} {
 			fmt.Fprintf(e.stdout, "  %-12s %s\n", kv[0], kv[1])
 		}
