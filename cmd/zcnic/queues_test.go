@@ -302,3 +302,32 @@ func TestFwdAFPacketQueuesKeepFlows(t *testing.T) {
 	}
 	t.Logf("flows per queue file: %d / %d frames", perFile[0], perFile[1])
 }
+
+// --pipeline with --rxq 2 and two workers: the main lcore polls both
+// queues of both ports, spreads flows over the workers' rings, each
+// worker sends on its own tx queue; every packet comes out, once.
+func TestFwdPipelineQueuesTwoWorkers(t *testing.T) {
+	in, err := testpkts.Mixed()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	inPath, out0, out1 := filepath.Join(dir, "in.pcap"), filepath.Join(dir, "o0.pcap"), filepath.Join(dir, "o1.pcap")
+	require.NoError(t, testpkts.WritePcap(inPath, in))
+	s := runJSON(t, zcnic(t, 30*time.Second, "fwd", "--pipeline", "--mode", "io", "--lcores", "0@0,1@1,2@0", "--rxq", "2",
+		"--idle", "5s", "--json", "--stats-interval", "0",
+		"--vdev", "net_pcap0,rx_pcap="+inPath+",rx_pcap="+inPath, "--vdev", "net_pcap1,tx_pcap="+out0+",tx_pcap="+out1))
+	checkQueueSums(t, s)
+	require.Len(t, s.Lcores, 3)
+	assert.Equal(t, []queueRef{{0, 0}, {0, 1}, {1, 0}, {1, 1}}, s.Lcores[0].RxQueues, "the main lcore polls every queue")
+	assert.Equal(t, -1, s.Lcores[0].TxQueue)
+	assert.Equal(t, uint64(2*len(in)), s.Lcores[0].RingOut)
+	var got [][]byte
+	for q, path := range []string{out0, out1} {
+		frames, err := testpkts.ReadPcap(path)
+		require.NoError(t, err)
+		assert.Equal(t, q, s.Lcores[q+1].TxQueue)
+		assert.Equal(t, uint64(len(frames)), s.Lcores[q+1].RingIn, "worker %d wrote what its ring gave it", q+1)
+		assert.NotEmpty(t, frames, "the flows were spread over both workers")
+		got = append(got, frames...)
+	}
+	assert.ElementsMatch(t, append(append([][]byte(nil), in...), in...), got, "every packet of both queues, once")
+}
