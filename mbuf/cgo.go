@@ -11,13 +11,7 @@ package mbuf
 #include <rte_mempool.h>
 
 #include "layout.h"
-
-static struct rte_mempool *zc_pool_create(const char *name, unsigned n, unsigned cache,
-		uint16_t data_room, int socket, int *err) {
-	struct rte_mempool *mp = rte_pktmbuf_pool_create(name, n, cache, 0, data_room, socket);
-	*err = rte_errno;
-	return mp;
-}
+#include "pool.h"
 
 static struct rte_mempool *zc_pool_lookup(const char *name, int *err) {
 	struct rte_mempool *mp = rte_mempool_lookup(name);
@@ -98,12 +92,17 @@ const maxPoolName = C.RTE_MEMPOOL_NAMESIZE - 1 - len(C.RTE_MEMPOOL_MZ_PREFIX)
 
 type cpool = C.struct_rte_mempool
 
-func cPoolCreate(name string, n, cache, room, socket int) (*cpool, int) {
+// poolCalls names zc_pool_create's calls (enum zc_pool_call).
+var poolCalls = [...]string{"rte_pktmbuf_pool_create", "rte_mempool_create_empty", "rte_mempool_set_ops_byname", "rte_mempool_populate_default"}
+
+// cPoolCreate returns the pool, or nil with rte_errno and the DPDK call
+// that failed.
+func cPoolCreate(name string, n, cache, room, socket int) (*cpool, int, string) {
 	cs := C.CString(name)
 	defer C.free(unsafe.Pointer(cs))
-	var errno C.int
-	mp := C.zc_pool_create(cs, C.uint(n), C.uint(cache), C.uint16_t(room), C.int(socket), &errno)
-	return mp, int(errno)
+	var errno, call C.int
+	mp := C.zc_pool_create(cs, C.uint(n), C.uint(cache), C.uint16_t(room), C.int(socket), &errno, &call)
+	return mp, int(errno), poolCalls[int(call)%len(poolCalls)]
 }
 
 func cPoolLookup(name string) (*cpool, int) {

@@ -63,13 +63,20 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 	if room < Headroom || room > 0xffff {
 		return nil, fmt.Errorf("mbuf: PoolConfig.DataRoom %d: must be %d (the headroom) to 65535", room, Headroom)
 	}
-	mp, errno := cPoolCreate(cfg.Name, cfg.Count, cfg.Cache, room, cfg.Socket)
+	mp, errno, call := cPoolCreate(cfg.Name, cfg.Count, cfg.Cache, room, cfg.Socket)
 	if mp == nil {
 		detail := fmt.Sprintf("pool %q, %d mbufs of %d bytes", cfg.Name, cfg.Count, room)
-		if syscall.Errno(errno) == syscall.ENOMEM {
-			detail += ": not enough hugepage memory (reserve more, or use fewer or smaller mbufs)"
+		if call != "rte_pktmbuf_pool_create" {
+			// Without hugepages the pool is built as
+			// rte_pktmbuf_pool_create builds it, step by step: say which.
+			detail += ", without hugepages, in " + call
 		}
-		if syscall.Errno(errno) == syscall.EEXIST {
+		switch e := syscall.Errno(errno); {
+		case (e == syscall.ENOMEM || e == syscall.ENOBUFS) && call == "rte_pktmbuf_pool_create":
+			detail += ": not enough hugepage memory (reserve more, or use fewer or smaller mbufs)"
+		case e == syscall.ENOMEM || e == syscall.ENOBUFS:
+			detail += ": not enough memory for EAL without hugepages (give it more, eal.Config.MemoryMB or EAL -m, or use fewer or smaller mbufs)"
+		case e == syscall.EEXIST:
 			detail += ": a pool of that name exists"
 		}
 		return nil, rte.Errf("rte_pktmbuf_pool_create", errno, "%s", detail)

@@ -307,12 +307,14 @@ func holder(t *testing.T, vdev string, ready func() bool) (cmd *exec.Cmd, stderr
 }
 
 // tapHolder runs an rxonly on tap iface until the test ends, and waits
-// for the interface to exist.
+// for the interface to exist, held, and up: its port started (the PMD
+// sets the link up at start, which comes later on a slow machine or
+// without hugepages, and a test that looks before then sees it down).
 func tapHolder(t *testing.T, iface string) *exec.Cmd {
 	t.Helper()
 	cmd, stderr, up := holder(t, "net_tap0,iface="+iface, func() bool {
-		_, err := net.InterfaceByName(iface)
-		return err == nil && tunFree(iface) != nil
+		ifc, err := net.InterfaceByName(iface)
+		return err == nil && ifc.Flags&net.FlagUp != 0 && tunFree(iface) != nil
 	})
 	if !up {
 		t.Fatalf("tap %s did not come up; stderr: %s", iface, stderr.String())
