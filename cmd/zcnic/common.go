@@ -1,14 +1,12 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -403,17 +401,6 @@ func stopEAL(err error) error {
 		return cerr
 	}
 	return err
-}
-
-// signalContext is cancelled by SIGINT or SIGTERM. A second signal,
-// once the first has started the stop, kills the process the default way.
-func signalContext() (context.Context, context.CancelFunc) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
-	return ctx, stop
 }
 
 // appConfig is the runner config for the named ports.

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -19,6 +21,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zcnic/zcnic/eal"
+	"github.com/zcnic/zcnic/hugepages"
 	"github.com/zcnic/zcnic/pkt/testpkts"
 	"github.com/zcnic/zcnic/port/netnstest"
 )
@@ -431,6 +435,63 @@ func TestBadInputsLeaveNothing(t *testing.T) {
 	}
 	sort.Strings(left)
 	assert.Empty(t, left, "left behind by the bad inputs")
+
+	// A reader that goes away (SIGPIPE at the next write) and a closed
+	// terminal (SIGHUP) end the run as SIGTERM does: exit 0, and
+	// nothing of the --file-prefix process left behind.
+	t.Run("SIGPIPE", func(t *testing.T) { endedBy(t, "pipe") })
+	t.Run("SIGHUP", func(t *testing.T) { endedBy(t, "hup") })
+}
+
+// endedBy runs a fwd with a stats line every 100ms and ends it by how:
+// "pipe" closes the read end of its stderr after the first line, "hup"
+// sends SIGHUP. With hugepages it runs as an attachable --file-prefix
+// primary, whose hugepage files and runtime directory must be gone.
+func endedBy(t *testing.T, how string) {
+	args := []string{"fwd", "--vdev", "net_null0", "--vdev", "net_null1", "--stats-interval", "100ms", "--duration", "20s"}
+	p := ""
+	if os.Getenv("ZCNIC_NO_HUGE") != "1" && eal.Preflight(&eal.Config{}, hugepages.Default) == nil {
+		p = prefix("sig" + how)
+		args = append(args, "--file-prefix", p)
+	}
+	cmd := exec.Command(zcnicBin, args...)
+	var stdout syncBuf
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	done := make(chan error, 1)
+	lines := bufio.NewReader(stderr)
+	first, err := lines.ReadString('\n')
+	require.NoError(t, err)
+	require.Contains(t, first, "p0 rx/tx", "the first stats line")
+	if p != "" {
+		assert.NotEmpty(t, prefixFiles(p), "the primary's files exist while it runs")
+	}
+	start := time.Now()
+	switch how {
+	case "pipe":
+		require.NoError(t, stderr.Close()) // the reader goes away: the next line hits EPIPE
+		go func() { done <- cmd.Wait() }()
+	case "hup":
+		go func() {
+			io.Copy(io.Discard, lines)
+			done <- cmd.Wait()
+		}()
+		require.NoError(t, cmd.Process.Signal(syscall.SIGHUP))
+	}
+	select {
+	case err = <-done:
+	case <-time.After(15 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("%s: zcnic did not stop", how)
+	}
+	require.NoError(t, err, "%s: exit 0, as on SIGTERM (not 141, not 129)", how)
+	assert.Less(t, time.Since(start), 10*time.Second, "stopped at once, not at --duration")
+	assert.Contains(t, stdout.String(), "zcnic fwd (io):", "%s: the summary was printed", how)
+	if p != "" {
+		assert.Empty(t, prefixFiles(p), "%s: the primary's files were removed", how)
+	}
 }
 
 // An interface that another process receives from by af_xdp (an XDP

@@ -69,7 +69,8 @@ func usagef(format string, args ...any) error {
 
 func main() {
 	crashBySignal()
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	catchSIGPIPE()
+	os.Exit(run(os.Args[1:], pipeWatch{os.Stdout}, pipeWatch{os.Stderr}))
 }
 
 // crashBySignal makes a crash (a fault in C, an unrecovered panic) end

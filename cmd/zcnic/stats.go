@@ -2,10 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -588,7 +590,9 @@ func (r *reporter) finish(s summary, runErr error) error {
 	if runErr != nil {
 		s.Error = oneLine(runErr)
 	}
-	if perr := r.print(s); perr != nil && runErr == nil {
+	// A summary that cannot be written because its reader went away
+	// (EPIPE: the run was stopped for that) is no failure of the run.
+	if perr := r.print(s); perr != nil && runErr == nil && !errors.Is(perr, syscall.EPIPE) {
 		return perr
 	}
 	return runErr
