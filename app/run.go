@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -72,6 +73,9 @@ type runner struct {
 	// bindings are the ports' flow rules on their ports, by port index
 	// (nil where a port has none).
 	bindings []*flow.Binding
+	// dev rebases each port's driver counters across resets.
+	devMu sync.Mutex
+	dev   []devRebase
 }
 
 // Run sets up the EAL (if it is not running), the mbuf pool and the
@@ -475,10 +479,55 @@ func (r *runner) snapshot() Snapshot {
 		s.Classify[i] = pc.Rules.Classify()
 	}
 	s.Devices = make([]DevCounters, len(r.ports))
-	for i, p := range r.ports {
-		s.Devices[i] = devCounters(p)
+	r.devMu.Lock()
+	if len(r.dev) != len(r.ports) {
+		r.dev = make([]devRebase, len(r.ports))
 	}
+	for i, p := range r.ports {
+		s.Devices[i] = r.dev[i].next(devCounters(p))
+	}
+	r.devMu.Unlock()
 	return s
+}
+
+// devRebase keeps a port's driver counters growing across the driver's
+// resets: a reading in which a counter went backwards is a reset (a
+// counter never decreases otherwise), so what was counted before it
+// becomes the base the new readings add to.
+type devRebase struct {
+	last, base DevCounters
+	resets     int
+}
+
+// next takes a raw reading and returns it rebased.
+func (d *devRebase) next(cur DevCounters) DevCounters {
+	if !cur.Read {
+		return cur
+	}
+	l := d.last
+	if l.Read && (cur.RxPackets < l.RxPackets || cur.TxPackets < l.TxPackets || cur.RxBytes < l.RxBytes ||
+		cur.TxBytes < l.TxBytes || cur.RxMissed < l.RxMissed || cur.RxErrors < l.RxErrors ||
+		cur.TxErrors < l.TxErrors || cur.RxNoMbuf < l.RxNoMbuf) {
+		d.base = d.base.plus(l)
+		d.resets++
+	}
+	d.last = cur
+	out := d.base.plus(cur)
+	out.Read, out.Resets = true, d.resets
+	out.Bytes = !(out.RxPackets > 0 && out.RxBytes == 0 || out.TxPackets > 0 && out.TxBytes == 0)
+	return out
+}
+
+func (d DevCounters) plus(o DevCounters) DevCounters {
+	d.RxPackets += o.RxPackets
+	d.TxPackets += o.TxPackets
+	d.RxBytes += o.RxBytes
+	d.TxBytes += o.TxBytes
+	d.RxMissed += o.RxMissed
+	d.RxErrors += o.RxErrors
+	d.TxErrors += o.TxErrors
+	d.RxNoMbuf += o.RxNoMbuf
+	return d
 }
 
 // devCounters reads a port's driver counters (rte_eth_stats_get); a

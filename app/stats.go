@@ -85,6 +85,11 @@ type DevCounters struct {
 	RxErrors             uint64 // ierrors: erroneous packets received
 	TxErrors             uint64 // oerrors: failed transmissions
 	RxNoMbuf             uint64 // rx_nombuf: receive mbuf allocation failures
+	// Resets counts the times the driver's counters went backwards
+	// during the run: the driver reset them (net_memif does when its
+	// peer leaves). The counters above are rebased across each reset,
+	// so that they only grow and count the whole run.
+	Resets int
 }
 
 // Errors sums the device's error and drop counters.

@@ -297,11 +297,15 @@ type devSummary struct {
 	RxErrors  uint64 `json:"rx_errors"`
 	TxErrors  uint64 `json:"tx_errors"`
 	RxNoMbuf  uint64 `json:"rx_nombuf"`
+	// Resets counts the driver's resets of its counters during the run
+	// (net_memif resets them when its peer leaves); the figures are
+	// rebased across them.
+	Resets int `json:"resets"`
 }
 
 func toDevSummary(d app.DevCounters) devSummary {
 	return devSummary{Read: d.Read, Bytes: d.Bytes, RxPackets: d.RxPackets, TxPackets: d.TxPackets, RxBytes: d.RxBytes, TxBytes: d.TxBytes,
-		RxMissed: d.RxMissed, RxErrors: d.RxErrors, TxErrors: d.TxErrors, RxNoMbuf: d.RxNoMbuf}
+		RxMissed: d.RxMissed, RxErrors: d.RxErrors, TxErrors: d.TxErrors, RxNoMbuf: d.RxNoMbuf, Resets: d.Resets}
 }
 
 type lcoreSummary struct {
@@ -578,7 +582,15 @@ func printDevTable(w io.Writer, ports []portSummary) error {
 		}
 		fmt.Fprintf(tw, "%d\t%d\t%s\t%d\t%s\t%d\t%d\t%d\t%d\t\n", p.Port, d.RxPackets, ib, d.TxPackets, ob, d.RxMissed, d.RxErrors, d.TxErrors, d.RxNoMbuf)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, p := range ports {
+		if n := p.Dev.Resets; n > 0 {
+			fmt.Fprintf(w, "port %d: its driver reset its counters %d time(s) during the run (net_memif does when its peer leaves); the counts above are rebased across the resets\n", p.Port, n)
+		}
+	}
+	return nil
 }
 
 // finish prints the summary of a run that got as far as running, and
