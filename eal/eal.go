@@ -41,6 +41,7 @@ import (
 
 	"github.com/zcnic/zcnic/hugepages"
 	"github.com/zcnic/zcnic/internal/dpdklog"
+	"github.com/zcnic/zcnic/internal/fdlimit"
 	"github.com/zcnic/zcnic/internal/rte"
 	"golang.org/x/sys/unix"
 )
@@ -102,6 +103,9 @@ func Init(cfg Config) error {
 	}
 	if err := Preflight(&cfg, hugeSys); err != nil {
 		return err
+	}
+	if err := fdlimit.Check(); err != nil {
+		return fmt.Errorf("eal: %w", err)
 	}
 	if err := checkPeers(&cfg); err != nil {
 		return err

@@ -113,6 +113,8 @@ func cPoolLookup(name string) (*cpool, int) {
 	return mp, int(errno)
 }
 
+func cHasHugepages() bool { return C.rte_eal_has_hugepages() != 0 }
+
 func cPoolFree(mp *cpool)         { C.rte_mempool_free(mp) }
 func cPoolAvail(mp *cpool) int    { return int(C.rte_mempool_avail_count(mp)) }
 func cPoolInUse(mp *cpool) int    { return int(C.rte_mempool_in_use_count(mp)) }

@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"unsafe"
 
+	"github.com/zcnic/zcnic/internal/fdlimit"
 	"github.com/zcnic/zcnic/internal/rte"
 )
 
@@ -71,7 +72,17 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 			// rte_pktmbuf_pool_create builds it, step by step: say which.
 			detail += ", without hugepages, in " + call
 		}
+		// On hugepages in memory, EAL holds a descriptor per 2 MiB page
+		// it maps: a pool that needs more pages than the open-file
+		// limit leaves fails as if memory had run out.
+		pages := 0
+		if cHasHugepages() {
+			pages = int((int64(cfg.Count)*int64(room+256) + 2<<20 - 1) / (2 << 20))
+		}
+		exhausted, open, limit := fdlimit.Short(pages + 8)
 		switch e := syscall.Errno(errno); {
+		case (e == syscall.ENOMEM || e == syscall.ENOBUFS || e == syscall.ENOSPC) && exhausted:
+			detail += fmt.Sprintf(": likely out of file descriptors, not memory: %d open of the %d ulimit -n allows, and EAL keeps one per 2 MiB hugepage it maps (this pool: about %d): raise it, e.g. ulimit -n 4096", open, limit, pages)
 		case (e == syscall.ENOMEM || e == syscall.ENOBUFS) && call == "rte_pktmbuf_pool_create":
 			detail += ": not enough hugepage memory (reserve more, or use fewer or smaller mbufs)"
 		case e == syscall.ENOMEM || e == syscall.ENOBUFS:

@@ -511,3 +511,38 @@ func TestAfXdpInUseIsRefused(t *testing.T) {
 	assert.Equal(t, exitFail, r.code, "stderr: %s", r.stderr)
 	assert.Regexp(t, `interface `+a+` is in use: XDP program \d+ is attached to it`, oneReason(t, r.stderr))
 }
+
+// A small open-file limit: EAL used to panic (`ulimit -n 16`: it cannot
+// open /proc/meminfo, SIGABRT and a trace) or blame hugepage memory
+// (`ulimit -n 24`). zcnic checks the limit before EAL starts and names
+// it; a pool that needs more descriptors than the limit leaves (EAL
+// holds one per 2 MiB hugepage it maps) says so.
+func TestOpenFileLimit(t *testing.T) {
+	limited := func(n int, args ...string) result {
+		t.Helper()
+		script := fmt.Sprintf("ulimit -n %d && exec \"$0\" \"$@\"", n)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		var stdout, stderr bytes.Buffer
+		cmd := exec.CommandContext(ctx, "bash", append([]string{"-c", script, zcnicBin}, args...)...)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		r := result{stdout: stdout.String(), stderr: stderr.String()}
+		if ee, ok := err.(*exec.ExitError); ok {
+			r.code = ee.ExitCode()
+		}
+		return r
+	}
+	for _, n := range []int{16, 24} {
+		r := limited(n, "fwd", "--vdev", "net_null0", "--vdev", "net_null1", "--duration", "500ms")
+		assert.Equal(t, exitFail, r.code, "ulimit -n %d: a failed run, not a crash; stderr: %s", n, r.stderr)
+		assert.NotContains(t, r.stderr, "PANIC")
+		assert.Contains(t, oneReason(t, r.stderr), fmt.Sprintf("the open-file limit is %d (ulimit -n)", n))
+	}
+	if os.Getenv("ZCNIC_NO_HUGE") == "1" || eal.Preflight(&eal.Config{}, hugepages.Default) != nil {
+		return // without hugepages a pool takes no descriptor per page
+	}
+	r := limited(96, "fwd", "--vdev", "net_null0", "--vdev", "net_null1", "--pool-size", "131071", "--duration", "500ms")
+	assert.Equal(t, exitFail, r.code, r.stderr)
+	assert.Contains(t, oneReason(t, r.stderr), "likely out of file descriptors, not memory")
+}
