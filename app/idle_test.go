@@ -60,10 +60,13 @@ func TestStopWhenIdle(t *testing.T) {
 	assert.NoError(t, ctx.Err())
 	assert.GreaterOrEqual(t, time.Since(start), 200*time.Millisecond)
 	assert.Less(t, time.Since(start), 5*time.Second)
-	// Busy inputs never idle: a net_null port without no-rx runs on.
-	ctx2, cancel2 := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	// Busy inputs never idle: a net_null port without no-rx runs on,
+	// three times past StopWhenIdle. (A wait shorter than the longest
+	// time a loaded machine deschedules the loop, 0.1 s, made this
+	// fail under load: the loop received nothing for that long.)
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel2()
-	res, err = Run(ctx2, Config{Ports: []PortConfig{{Device: dev("net_null")}}, StopWhenIdle: 100 * time.Millisecond}, RxOnly)
+	res, err = Run(ctx2, Config{Ports: []PortConfig{{Device: dev("net_null")}}, StopWhenIdle: time.Second}, RxOnly)
 	require.NoError(t, err)
 	assert.False(t, res.Idle)
 	assert.Error(t, ctx2.Err())
