@@ -319,6 +319,14 @@ func (s *S8Result) Markdown() string {
 	for i, load := range S8Loads {
 		fmt.Fprintf(&b, "S8 p99 zcnic/testpmd at %.0f%%: %s (rounds: %s)\n", 100*load, spread(s.P99Ratios[i]), fmtList(s.P99Ratios[i], 2))
 	}
+	for _, load := range S8Loads {
+		z, base := s.row(S8Zcnic, load), s.row(S8Baseline, load)
+		if z == nil || base == nil || z.Zcnic == nil || z.Rounds == 0 || base.Rounds == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "S8 at %.0f%%: zcnic's share by the pinger (zcnic row less the baseline) p50 %.2f us, p99 %.2f us; zcnic --latency p50 %.2f us, p99 %.2f us\n",
+			100*load, z.P50-base.P50, z.P99-base.P99, z.Zcnic.P50, z.Zcnic.P99)
+	}
 	b.WriteString("\nLatency is the pinger's: from the TSC it stamps into a frame just before tx_burst to the TSC it reads as rx_burst returns the frame, through both memif pairs and the forwarder (percentiles are the upper edges of 1/32-wide log-linear buckets; the first 0.5 s of each run is counted, not timed). The baseline row is the same path joined by a bare C loop (rx_burst to tx_burst) instead of a forwarder: the pinger's and the memif pairs' own share; a forwarder's row minus it is what the forwarder adds. Lost: sent and never received; refused: offered by the schedule but not taken by the pinger's tx (the forwarder's memif rx ring was full, memif's own imissed); counts are summed over the rounds. zcnic --latency is zcnic's own rx-to-tx time in its loop (medians over the rounds).\n")
 	return b.String()
 }
