@@ -71,7 +71,7 @@ const (
 	VhostSock    = "zbench-vhost.sock"
 )
 
-// Scenarios are S1 to S7 and S1b; pcap is S3's input file.
+// Scenarios are S1 to S7, S1L and S1b; pcap is S3's input file.
 func Scenarios(pcap string) []Scenario {
 	return []Scenario{
 		{ID: "S1", Title: "net_null pair, io", Unit: UnitMpps, VDevs: []string{"net_null0", "net_null1"}, Mode: "io"},
