@@ -34,16 +34,18 @@ vet:
 test: setup
 	bash ci/test.sh
 
-## bench: setup, then zcnic vs dpdk-testpmd, S1-S4 and S1b (7 rounds), S6 and S7 (two processes each, 3 rounds), S5 (flow rules in software vs dpdk-test-acl, 3 rounds), S9 (loop stalls under a busy control plane vs a C floor, 3 rounds), S10 (1 and 2 forwarding lcores vs testpmd --nb-cores, 7 rounds: about 3 of the minutes); about 23 minutes; results in out/bench
+## bench: setup, then zcnic vs dpdk-testpmd, S1-S4, S1L (S1 with --latency) and S1b (7 rounds), S6 and S7 (two processes each, 3 rounds), S5 (flow rules in software vs dpdk-test-acl, 3 rounds), S8 (latency through the forwarder at 10/50/90% load vs testpmd and a bare join, 3 rounds), S9 (loop stalls under a busy control plane vs a C floor, 3 rounds), S10 (1 and 2 forwarding lcores vs testpmd --nb-cores, 7 rounds: about 3 of the minutes; S8 about 3, S1L 1.5); about 28 minutes; results in out/bench
 bench: setup cli
 	$(GO) build -o bin/zcnic-bench ./bench/cmd/zcnic-bench
 	$(GO) build -o bin/zcnic-stall ./bench/cmd/zcnic-stall
+	$(GO) build -o bin/zcnic-ping ./bench/cmd/zcnic-ping
 	./bin/zcnic-bench --zcnic bin/zcnic --out out/bench
 
-## bench-quick: the same, 3 short rounds (about 5 minutes with S5 and S10; results in out/bench-quick)
+## bench-quick: the same, 3 short rounds (about 7 minutes with S5, S8 and S10; results in out/bench-quick)
 bench-quick: setup cli
 	$(GO) build -o bin/zcnic-bench ./bench/cmd/zcnic-bench
 	$(GO) build -o bin/zcnic-stall ./bench/cmd/zcnic-stall
+	$(GO) build -o bin/zcnic-ping ./bench/cmd/zcnic-ping
 	./bin/zcnic-bench --quick --zcnic bin/zcnic --out out/bench-quick
 
 ## bench-profile: setup, then perf profiles of both programs' forwarding CPU, S1-S3 (about 1 minute; results in out/bench-profile)

@@ -12,18 +12,28 @@ import (
 // BenchmarkTurn turns a runner's loop by hand on a worker lcore, two
 // net_null ports, each mode: one op is a turn, polling both ports. It measures
 // the runner's per-packet cost without the stop flag and publishing, for
-// profiles (-cpuprofile). The side-by-side comparison with testpmd is
-// `make bench`.
+// profiles (-cpuprofile). io-latency is io with Config.Latency: beside
+// io, what timing every vector costs a turn. The side-by-side comparison
+// with testpmd is `make bench`.
 func BenchmarkTurn(b *testing.B) {
 	workers := eal.Workers()
 	if len(workers) == 0 {
 		b.Skip("needs a worker lcore")
 	}
-	for _, mode := range []Mode{IO, MacSwap, FiveTupleSwap} {
-		b.Run(mode.String(), func(b *testing.B) {
+	for _, tc := range []struct {
+		mode    Mode
+		latency bool
+	}{{IO, false}, {IO, true}, {MacSwap, false}, {FiveTupleSwap, false}} {
+		mode := tc.mode
+		name := mode.String()
+		if tc.latency {
+			name += "-latency"
+		}
+		b.Run(name, func(b *testing.B) {
 			cfg := Config{
-				Ports:  []PortConfig{{Device: dev("net_null")}, {Device: dev("net_null")}},
-				Lcores: []LcoreConfig{{Lcore: workers[0], Rx: []Queue{{0, 0}, {1, 0}}}},
+				Ports:   []PortConfig{{Device: dev("net_null")}, {Device: dev("net_null")}},
+				Lcores:  []LcoreConfig{{Lcore: workers[0], Rx: []Queue{{0, 0}, {1, 0}}}},
+				Latency: tc.latency,
 			}
 			require.NoError(b, cfg.normalize())
 			fw, err := NewForwarder(len(cfg.Ports), FwdConfig{Mode: mode})

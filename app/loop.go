@@ -210,6 +210,7 @@ func (c *Ctx) counters() LcoreCounters {
 	l := LcoreCounters{Lcore: c.lcore, Ports: make([]PortCounters, len(c.ports))}
 	c.readInto(&l)
 	c.turn.readStalls(&l.Stalls)
+	c.turn.readLatency(&l.Latency)
 	return l
 }
 
@@ -230,7 +231,8 @@ func (c *Ctx) snapshot() LcoreCounters {
 	l := c.pub.clone()
 	c.mu.Unlock()
 	// The stalls are read from the turn itself, as they are: publish
-	// (on the loop's path) does not copy them.
+	// (on the loop's path) does not copy them, nor the latency.
 	c.turn.readStalls(&l.Stalls)
+	c.turn.readLatency(&l.Latency)
 	return l
 }

@@ -299,6 +299,7 @@ func (r *runner) newCtx(l LcoreConfig, txq int) (*Ctx, error) {
 	}
 	t := newTurn(&c.mem, r.cfg.Burst, r.cfg.Vector, r.cfg.CountBytes)
 	c.turn = t
+	t.setLatency(r.cfg.Latency)
 	for i, p := range r.ports {
 		t.setPortIndex(p.ID(), i)
 	}
@@ -455,7 +456,7 @@ func leakError(leaked int, s Snapshot) error {
 }
 
 func (r *runner) snapshot() Snapshot {
-	s := Snapshot{Elapsed: time.Since(r.start), Ports: make([]PortCounters, len(r.ports)), LoopBytes: r.cfg.CountBytes, GoPauses: r.pauses.since()}
+	s := Snapshot{Elapsed: time.Since(r.start), Ports: make([]PortCounters, len(r.ports)), LoopBytes: r.cfg.CountBytes, LatencyOn: r.cfg.Latency, GoPauses: r.pauses.since()}
 	for _, c := range r.ctxs {
 		l := c.snapshot()
 		s.Lcores = append(s.Lcores, l)

@@ -299,8 +299,17 @@ func TestBadConfig(t *testing.T) {
 }
 
 func TestStepAllocatesNothing(t *testing.T) {
+	for _, latency := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "latency"}[latency], func(t *testing.T) {
+			stepAllocatesNothing(t, Config{Ports: []PortConfig{{Device: dev("net_null")}, {Device: dev("net_null")}}, Latency: latency})
+		})
+	}
+}
+
+// stepAllocatesNothing turns a loop of cfg by hand; with Latency, also
+// reading its latency as a snapshot does.
+func stepAllocatesNothing(t *testing.T, cfg Config) {
 	// Set a runner up by hand and turn its loop on this goroutine.
-	cfg := Config{Ports: []PortConfig{{Device: dev("net_null")}, {Device: dev("net_null")}}}
 	require.NoError(t, cfg.normalize())
 	cfg.defaultLcores(nil)
 	fw, err := NewForwarder(len(cfg.Ports), FwdConfig{Mode: FiveTupleSwap})
@@ -309,11 +318,16 @@ func TestStepAllocatesNothing(t *testing.T) {
 	r := &runner{cfg: cfg}
 	require.NoError(t, r.setup())
 	c := r.ctxs[0]
+	var l Latency
 	allocs := testing.AllocsPerRun(1000, func() {
 		c.step(h)
+		c.turn.readLatency(&l)
 	})
 	c.flush()
 	assert.Zero(t, allocs, "a loop turn allocates nothing")
+	if cfg.Latency {
+		assert.Positive(t, l.Packets, "the turns timed their packets")
+	}
 	require.NoError(t, r.teardown())
 	assert.Zero(t, r.leaked)
 }

@@ -109,12 +109,31 @@ func bucketEdges(i int) (lo, hi uint64) {
 // exceed: the upper edge of the bucket that holds it, never above Max.
 // It is 0 when no gap was timed.
 func (s Stalls) Quantile(q float64) time.Duration {
-	if s.Gaps == 0 || math.IsNaN(q) {
+	if s.Gaps == 0 {
+		return 0
+	}
+	return histQuantile(&s.hist, s.hz, s.Max, q)
+}
+
+// Cumulative counts, for each bound (ascending), the gaps no longer than
+// it, as a Prometheus histogram's buckets: a histogram bucket counts
+// under a bound when its upper edge is at or below it, so the counts
+// are exact to within a bucket's width.
+func (s Stalls) Cumulative(bounds []time.Duration) []uint64 {
+	return histCumulative(&s.hist, s.hz, bounds)
+}
+
+// histQuantile is the value a share q (0 to 1) of the values counted
+// in h did not exceed: the upper edge of the bucket that holds it, in
+// time at hz cycles a second, never above maxD; 0 if h is empty.
+// Stalls and Latency share it.
+func histQuantile(h *[stallBuckets]uint64, hz uint64, maxD time.Duration, q float64) time.Duration {
+	if math.IsNaN(q) {
 		return 0
 	}
 	q = min(max(q, 0), 1)
 	var total uint64
-	for _, n := range s.hist {
+	for _, n := range h {
 		total += n
 	}
 	if total == 0 {
@@ -123,26 +142,24 @@ func (s Stalls) Quantile(q float64) time.Duration {
 	rank := uint64(math.Ceil(q * float64(total)))
 	rank = max(rank, 1)
 	var seen uint64
-	for i, n := range s.hist {
+	for i, n := range h {
 		if seen += n; seen >= rank {
 			_, hi := bucketEdges(i)
-			return min(cyclesDur(hi, s.hz), s.Max)
+			return min(cyclesDur(hi, hz), maxD)
 		}
 	}
-	return s.Max
+	return maxD
 }
 
-// Cumulative counts, for each bound (ascending), the gaps no longer than
-// it, as a Prometheus histogram's buckets: a histogram bucket counts
-// under a bound when its upper edge is at or below it, so the counts
-// are exact to within a bucket's width.
-func (s Stalls) Cumulative(bounds []time.Duration) []uint64 {
+// histCumulative counts, for each bound (ascending), the values of h no
+// longer than it (see Stalls.Cumulative).
+func histCumulative(h *[stallBuckets]uint64, hz uint64, bounds []time.Duration) []uint64 {
 	out := make([]uint64, len(bounds))
 	var seen uint64
 	b := 0
-	for i, n := range s.hist {
+	for i, n := range h {
 		_, hi := bucketEdges(i)
-		d := cyclesDur(hi-1, s.hz)
+		d := cyclesDur(hi-1, hz)
 		for b < len(bounds) && d > bounds[b] {
 			out[b] = seen
 			b++

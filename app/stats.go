@@ -52,6 +52,9 @@ type LcoreCounters struct {
 	// Stalls are the gaps between the loop's turns: how long it went
 	// without polling.
 	Stalls Stalls
+	// Latency is how long the loop held the packets it received, rx to
+	// tx, with Config.Latency on (else it counts nothing).
+	Latency Latency
 }
 
 // Utilisation is the share of polls that found packets.
@@ -107,6 +110,9 @@ type Snapshot struct {
 	PoolSize  int
 	// LoopBytes says the loops counted bytes (Config.CountBytes).
 	LoopBytes bool
+	// LatencyOn says the loops timed their packets (Config.Latency):
+	// the Lcores' Latency and Latency() hold figures.
+	LatencyOn bool
 	// Rules are each port's flow rules (PortConfig.Rules): where each
 	// runs and its hits, indexed like Ports, nil for a port without
 	// rules (and nil altogether when no port has any). Classify is the
@@ -125,6 +131,15 @@ func (s Snapshot) Stalls() Stalls {
 		st.Add(l.Stalls)
 	}
 	return st
+}
+
+// Latency sums the loops' latency histograms (Config.Latency).
+func (s Snapshot) Latency() Latency {
+	var l Latency
+	for _, lc := range s.Lcores {
+		l.Add(lc.Latency)
+	}
+	return l
 }
 
 // ByteSource says where a port's byte figures come from.

@@ -170,21 +170,22 @@ out:
 	return r;
 }
 
-/* The upper edge, in ns, of the bucket of st holding the share q of its
- * gaps (as app.Stalls.Quantile), never above the longest gap. */
-static uint64_t stall_quantile_ns(const struct zc_stalls *st, double q, uint64_t hz)
+/* The upper edge, in ns, of the bucket of the histogram hist holding
+ * the share q of its values (as app.Stalls.Quantile), never above the
+ * largest value, maxp (the stalls' and the latency's alike). */
+static uint64_t hist_quantile_ns(const uint64_t *hist, const uint64_t *maxp, double q, uint64_t hz)
 {
 	uint64_t total = 0, seen = 0;
 	for (int i = 0; i < ZC_STALL_NB; i++)
-		total += ld(&st->hist[i]);
+		total += ld(&hist[i]);
 	if (total == 0 || hz == 0)
 		return 0;
 	uint64_t rank = (uint64_t)(q * (double)total + 0.999999);
 	if (rank == 0)
 		rank = 1;
-	uint64_t max = ld(&st->max);
+	uint64_t max = ld(maxp);
 	for (int i = 0; i < ZC_STALL_NB; i++) {
-		seen += ld(&st->hist[i]);
+		seen += ld(&hist[i]);
 		if (seen < rank)
 			continue;
 		uint64_t hi;
@@ -204,16 +205,24 @@ static uint64_t stall_quantile_ns(const struct zc_stalls *st, double q, uint64_t
 
 enum {
 	L_LCORE, L_BUSY, L_EMPTY, L_RING_IN, L_RING_OUT,
-	L_GAPS, L_P50, L_P99, L_P999, L_P9999, L_MAX, L_O16, L_O64, L_O256, L_O1MS, NLFIELDS
+	L_GAPS, L_P50, L_P99, L_P999, L_P9999, L_MAX, L_O16, L_O64, L_O256, L_O1MS,
+	L_LAT_PKTS, L_LAT_P50, L_LAT_P90, L_LAT_P99, L_LAT_P999, L_LAT_MAX, NLFIELDS
 };
 static const char *const lcore_fields[NLFIELDS] = {
 	"lcore", "busy_polls", "empty_polls", "ring_in", "ring_out",
 	"stall_gaps", "stall_p50_ns", "stall_p99_ns", "stall_p99_9_ns", "stall_p99_99_ns", "stall_max_ns",
 	"stalls_over_16us", "stalls_over_64us", "stalls_over_256us", "stalls_over_1ms",
+	"latency_packets", "latency_p50_ns", "latency_p90_ns", "latency_p99_ns", "latency_p99_9_ns", "latency_max_ns",
 };
 
-/* /zcnic/lcores: each loop's polls, ring traffic and stalls (the gaps
- * between its turns), as arrays in the order of the summary's lcores. */
+static uint64_t cycles_ns(uint64_t c, uint64_t hz)
+{
+	return hz ? (uint64_t)((double)c * 1e9 / (double)hz) : 0;
+}
+
+/* /zcnic/lcores: each loop's polls, ring traffic, stalls (the gaps
+ * between its turns) and latency (rx to tx, 0 unless timed), as arrays
+ * in the order of the summary's lcores. */
 static int cmd_lcores(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
 	static uint64_t v[NLFIELDS][ZC_TEL_MAX_LCORES]; /* under reg.mu */
@@ -232,13 +241,20 @@ static int cmd_lcores(const char *cmd __rte_unused, const char *params __rte_unu
 		v[L_RING_IN][l] = ld(&c->ring_in);
 		v[L_RING_OUT][l] = ld(&c->ring_out);
 		v[L_GAPS][l] = ld(&st->gaps);
-		v[L_P50][l] = stall_quantile_ns(st, 0.5, hz);
-		v[L_P99][l] = stall_quantile_ns(st, 0.99, hz);
-		v[L_P999][l] = stall_quantile_ns(st, 0.999, hz);
-		v[L_P9999][l] = stall_quantile_ns(st, 0.9999, hz);
-		v[L_MAX][l] = hz ? (uint64_t)((double)ld(&st->max) * 1e9 / (double)hz) : 0;
+		v[L_P50][l] = hist_quantile_ns(st->hist, &st->max, 0.5, hz);
+		v[L_P99][l] = hist_quantile_ns(st->hist, &st->max, 0.99, hz);
+		v[L_P999][l] = hist_quantile_ns(st->hist, &st->max, 0.999, hz);
+		v[L_P9999][l] = hist_quantile_ns(st->hist, &st->max, 0.9999, hz);
+		v[L_MAX][l] = cycles_ns(ld(&st->max), hz);
 		for (int k = 0; k < ZC_STALL_NLIM; k++)
 			v[L_O16 + k][l] = ld(&st->over[k]);
+		const struct zc_lat *lat = &c->lat;
+		v[L_LAT_PKTS][l] = ld(&lat->pkts);
+		v[L_LAT_P50][l] = hist_quantile_ns(lat->hist, &lat->max, 0.5, hz);
+		v[L_LAT_P90][l] = hist_quantile_ns(lat->hist, &lat->max, 0.9, hz);
+		v[L_LAT_P99][l] = hist_quantile_ns(lat->hist, &lat->max, 0.99, hz);
+		v[L_LAT_P999][l] = hist_quantile_ns(lat->hist, &lat->max, 0.999, hz);
+		v[L_LAT_MAX][l] = cycles_ns(ld(&lat->max), hz);
 	}
 	for (int k = 0; k < NLFIELDS && r == 0; k++)
 		r = add_u64s(d, lcore_fields[k], v[k], n);
@@ -293,7 +309,7 @@ RTE_INIT(zc_tel_register)
 	rte_telemetry_register_cmd("/zcnic/ports", cmd_ports,
 		"zcnic port counters, arrays by port index (device, rx/tx packets, forwarded, dropped, kept). No parameters");
 	rte_telemetry_register_cmd("/zcnic/lcores", cmd_lcores,
-		"zcnic loop counters, arrays by loop (lcore, polls, rings, stalls: gaps between turns). No parameters");
+		"zcnic loop counters, arrays by loop (lcore, polls, rings, stalls: gaps between turns, latency rx to tx). No parameters");
 	rte_telemetry_register_cmd("/zcnic/drops", cmd_drops,
 		"zcnic dropped packets by reason, over all loops. No parameters");
 }

@@ -185,6 +185,8 @@ static uint16_t poll(struct zc_turn *t, struct zc_src *s)
 				break;
 		} while (got < t->vector);
 		t->c.ring_in += got;
+		if (t->latency && got)
+			s->tsc = rte_rdtsc();
 		return got;
 	}
 	do {
@@ -194,6 +196,9 @@ static uint16_t poll(struct zc_turn *t, struct zc_src *s)
 		if (n < want)
 			break;
 	} while (got < t->vector);
+	/* Latency on: one TSC read per vector (a predictable branch off). */
+	if (t->latency && got)
+		s->tsc = rte_rdtsc();
 	struct zc_portc *pc = &t->c.pc[s->in];
 	pc->rx_pkts += got;
 	if (t->count_bytes)
@@ -225,9 +230,15 @@ void zc_turn(uintptr_t tp)
 {
 	struct zc_turn *t = (struct zc_turn *)tp;
 	zc_time_turn(&t->c.st);
-	for (uint16_t i = 0; i < t->nsrc; i++)
-		if (t->src[i].got)
-			apply_verdicts(t, &t->src[i]);
+	for (uint16_t i = 0; i < t->nsrc; i++) {
+		struct zc_src *s = &t->src[i];
+		if (!s->got)
+			continue;
+		/* The vector's time in the loop ends as its verdicts send it. */
+		if (t->latency)
+			zc_lat_add(&t->c.lat, rte_rdtsc() - s->tsc, s->got);
+		apply_verdicts(t, s);
+	}
 	flush_tx(t);
 	flush_rings(t);
 	free_drops(t);

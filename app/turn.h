@@ -133,6 +133,30 @@ static inline uint64_t zc_time_turn(struct zc_stalls *st)
 	return now;
 }
 
+/*
+ * In-loop latency (Config.Latency): per received vector, the TSC read
+ * when its rx (or ring) poll returned, and again when its verdicts are
+ * applied, which hands it to tx_burst (or to the tx queue flushed right
+ * after, in the same turn). Each vector's cycles go into the same
+ * log-linear histogram as the stalls, weighted by its packets.
+ */
+struct zc_lat {
+	uint64_t pkts; /* packets timed */
+	uint64_t sum;  /* their cycles, each packet counted */
+	uint64_t max;  /* the longest vector's cycles */
+	uint64_t hist[ZC_STALL_NB];
+};
+
+/* zc_lat_add records n packets that spent v cycles in the loop. */
+static inline void zc_lat_add(struct zc_lat *l, uint64_t v, uint64_t n)
+{
+	l->pkts += n;
+	l->sum += v * n;
+	l->hist[zc_stall_bucket(v)] += n;
+	if (v > l->max)
+		l->max = v;
+}
+
 /* zc_floor pins the calling thread to cpu and times passes of a loop
  * that spins spin cycles a pass, for cycles TSC cycles (app.MeasureFloor);
  * it returns 0 or an errno. */
@@ -148,6 +172,7 @@ struct zc_counters {
 	uint64_t held;                 /* turns the rx queues were not polled:
 	                                  a ring this loop fills was full */
 	struct zc_stalls st;           /* gaps between turns */
+	struct zc_lat lat;             /* rx to tx, with latency on */
 };
 
 /* A tx queue or a ring this loop fills: arr holds n packets of cap. */
@@ -180,6 +205,7 @@ struct zc_src {
 	uint8_t active;        /* poll it */
 	zc_classify_fn classify; /* the port's software rules, or NULL */
 	void *rules;             /* classify's first argument */
+	uint64_t tsc;            /* with latency on: when got arrived */
 };
 
 /* One loop's state. */
@@ -191,6 +217,7 @@ struct zc_turn {
 	uint16_t burst;       /* nb_pkts of each rx (or dequeue) call */
 	uint16_t vector;      /* most packets a source gives in one turn */
 	uint8_t count_bytes;  /* count bytes per packet in software */
+	uint8_t latency;      /* time each vector from rx to tx (zc_lat) */
 	struct rte_mbuf **drop; /* [nsrc * vector] */
 	uint16_t ndrop;
 	int16_t portidx[RTE_MAX_ETHPORTS]; /* port id -> index, or -1 */

@@ -148,7 +148,7 @@ func TestScenarioBurst(t *testing.T) {
 	sc = scenario(t, "S1")
 	assert.Contains(t, strings.Join(c.TestpmdArgs(sc), " "), "--burst=32 ")
 	assert.Contains(t, strings.Join(c.ZcnicArgs(sc, 0, 0), " "), "--burst 32 ")
-	assert.Equal(t, []string{"S1", "S1b", "S2", "S3", "S4", "S6a", "S6b", "S7a", "S7b", "S7c", "S5", "S9", "S10"}, ScenarioIDs())
+	assert.Equal(t, []string{"S1", "S1L", "S1b", "S2", "S3", "S4", "S6a", "S6b", "S7a", "S7b", "S7c", "S5", "S8", "S9", "S10"}, ScenarioIDs())
 }
 
 // A pair scenario runs each program twice, on the same devices: the
@@ -226,7 +226,8 @@ func TestConfigCheck(t *testing.T) {
 		{func(c *Config) { c.Rounds = 0 }, "rounds"},
 		{func(c *Config) { c.Measure = 0 }, "measure"},
 		{func(c *Config) { c.FwdLcore = 0 }, "main lcore must be lower"},
-		{func(c *Config) { c.Only = []string{"S8"} }, `unknown scenario "S8"`},
+		{func(c *Config) { c.Only = []string{"S99"} }, `unknown scenario "S99"`},
+		{func(c *Config) { c.S8Seconds = 0 }, "S8's run time"},
 		{func(c *Config) { c.S9Seconds = 0 }, "S9's run time"},
 	} {
 		c := DefaultConfig(true)

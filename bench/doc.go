@@ -8,5 +8,10 @@
 // librte_acl in the loop) with dpdk-test-acl classifying the same
 // generated rule sets and traces (acl.go writes both programs' formats).
 //
+// S8 measures latency through the forwarder: bench/cmd/zcnic-ping (on
+// package bench/ping) pings through dpdk-testpmd, zcnic fwd --latency
+// and a bare C join over two memif pairs, open loop at shares of the
+// path's measured maximum (s8.go).
+//
 // The command is bench/cmd/zcnic-bench (make bench, make bench-quick).
 package bench

@@ -19,6 +19,9 @@ type Results struct {
 	ZeroCopy  *ZeroCopy        `json:"zero_copy,omitempty"`
 	// S5 is the flow-rules scenario, beside dpdk-test-acl.
 	S5 *S5Result `json:"s5,omitempty"`
+	// S8 is latency through the forwarder, beside testpmd and a bare
+	// C join.
+	S8 *S8Result `json:"s8,omitempty"`
 	// S9 is the busy-control-plane scenario, beside the C floor.
 	S9 *S9Result `json:"s9,omitempty"`
 	// S10 is the scaling scenario, 1 and 2 forwarding lcores.
@@ -220,8 +223,14 @@ func (r *Results) Markdown() string {
 			s.Testpmd.spread(), s.Zcnic.spread(), s.Unit, s.Spread(3),
 			fmtList(s.RoundRatios, 2), fmtList(s.Testpmd.Rounds, 2), fmtList(s.Zcnic.Rounds, 2))
 	}
+	if c := LatencyCost(r.Scenarios); len(c) > 0 {
+		fmt.Fprintf(&b, "\nS1L/S1, zcnic with --latency over without, round by round: %s (rounds: %s)\n", spread(c), fmtList(c, 3))
+	}
 	if r.S5 != nil {
 		b.WriteString("\n" + r.S5.Markdown())
+	}
+	if r.S8 != nil {
+		b.WriteString("\n" + r.S8.Markdown())
 	}
 	if r.S9 != nil {
 		b.WriteString("\n" + r.S9.Markdown())
@@ -241,6 +250,23 @@ func (r *Results) Markdown() string {
 	return b.String()
 }
 
+// LatencyCost is zcnic's S1L value over its S1 value, round by round:
+// what --latency costs in packet rate (none without both scenarios).
+func LatencyCost(scs []ScenarioResult) []float64 {
+	var rv roundValues
+	for _, s := range scs {
+		if s.ID != "S1" && s.ID != "S1L" {
+			continue
+		}
+		for _, r := range s.Runs {
+			if r.Program == "zcnic" && r.Error == "" {
+				rv.add(r.Round, s.ID, r.Value)
+			}
+		}
+	}
+	return rv.ratios("S1L", "S1")
+}
+
 // RatiosLine is the last line a run prints: each scenario's median of
 // round ratios and their range, "ratios S1=0.97(0.91-1.02) S1b=... ".
 func (r *Results) RatiosLine() string {
@@ -248,8 +274,14 @@ func (r *Results) RatiosLine() string {
 	for _, s := range r.Scenarios {
 		parts = append(parts, s.ID+"="+strings.ReplaceAll(s.Spread(2), " ", ""))
 	}
+	if c := LatencyCost(r.Scenarios); len(c) > 0 {
+		parts = append(parts, "S1L/S1="+compact(c))
+	}
 	if r.S5 != nil {
 		parts = append(parts, r.S5.ratioParts()...)
+	}
+	if r.S8 != nil {
+		parts = append(parts, r.S8.ratioParts()...)
 	}
 	if r.S9 != nil {
 		parts = append(parts, r.S9.ratioParts()...)

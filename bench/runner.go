@@ -22,6 +22,7 @@ type Config struct {
 	Testpmd string // dpdk-testpmd
 	TestACL string // dpdk-test-acl (S5)
 	Stall   string // zcnic-stall (S9)
+	Ping    string // zcnic-ping (S8)
 	Out     string // results directory (logs of every run go to Out/logs)
 	Pcap    string // S3's input
 	// Only names the scenarios to run (S1..S7, S5); empty: all.
@@ -38,6 +39,8 @@ type Config struct {
 	ZeroCopySeconds int
 	// S9Seconds is the length of each S9 run.
 	S9Seconds int
+	// S8Seconds is the sending time of each S8 run.
+	S8Seconds int
 	// MainLcore and FwdLcore: EAL runs on both, the forwarding loop on
 	// FwdLcore, in both programs.
 	MainLcore, FwdLcore int
@@ -59,13 +62,13 @@ type Config struct {
 // DefaultConfig is the full run; quick is the short one.
 func DefaultConfig(quick bool) Config {
 	c := Config{
-		Zcnic: "bin/zcnic", Testpmd: "dpdk-testpmd", TestACL: "dpdk-test-acl", Stall: "bin/zcnic-stall", Out: "out/bench", Pcap: "bench/testdata/mixed.pcap",
-		Rounds: 7, Warmup: 1, Measure: 3, IperfSeconds: 4, ZeroCopySeconds: 10, S9Seconds: 10,
+		Zcnic: "bin/zcnic", Testpmd: "dpdk-testpmd", TestACL: "dpdk-test-acl", Stall: "bin/zcnic-stall", Ping: "bin/zcnic-ping", Out: "out/bench", Pcap: "bench/testdata/mixed.pcap",
+		Rounds: 7, Warmup: 1, Measure: 3, IperfSeconds: 4, ZeroCopySeconds: 10, S9Seconds: 10, S8Seconds: 5,
 		MainLcore: 0, FwdLcore: 1, Burst: 32, PoolSize: 8191, PoolCache: 256, RxDesc: 512, TxDesc: 512,
 		Log: os.Stderr,
 	}
 	if quick {
-		c.Quick, c.Rounds, c.Measure, c.IperfSeconds, c.S9Seconds = true, 3, 2, 2, 3
+		c.Quick, c.Rounds, c.Measure, c.IperfSeconds, c.S9Seconds, c.S8Seconds = true, 3, 2, 2, 3, 2
 	}
 	return c
 }
@@ -170,6 +173,8 @@ func (c *Config) check() error {
 		return errors.New("the iperf3 time must be at least 1 s")
 	case c.S9Seconds < 1:
 		return errors.New("S9's run time must be at least 1 s")
+	case c.S8Seconds < 1:
+		return errors.New("S8's run time must be at least 1 s")
 	case c.MainLcore >= c.FwdLcore:
 		return errors.New("the main lcore must be lower than the forwarding lcore (zcnic's main lcore is its lowest)")
 	}
@@ -260,6 +265,11 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if cfg.wants(S5) && ctx.Err() == nil {
 		var f []string
 		res.S5, f = b.s5(ctx)
+		failures = append(failures, f...)
+	}
+	if cfg.wants(S8) && ctx.Err() == nil {
+		var f []string
+		res.S8, f = b.s8(ctx)
 		failures = append(failures, f...)
 	}
 	if cfg.wants(S9) && ctx.Err() == nil {

@@ -71,12 +71,15 @@ const (
 	VhostSock    = "zbench-vhost.sock"
 )
 
-// Scenarios are S1 to S7 and S1b; pcap is S3's input file.
+// Scenarios are S1 to S7, S1L and S1b; pcap is S3's input file.
 func Scenarios(pcap string) []Scenario {
 	return []Scenario{
 		{ID: "S1", Title: "net_null pair, io", Unit: UnitMpps, VDevs: []string{"net_null0", "net_null1"}, Mode: "io"},
 		// What a bigger burst alone gives testpmd, beside what zcnic's
 		// vectors give it.
+		// S1 with zcnic's --latency on: what timing every vector costs
+		// (testpmd runs plain io, as in S1).
+		{ID: "S1L", Title: "net_null pair, io, zcnic --latency", Unit: UnitMpps, VDevs: []string{"net_null0", "net_null1"}, Mode: "io", Flags: []string{"--latency"}},
 		{ID: "S1b", Title: "net_null pair, io, burst 128", Unit: UnitMpps, VDevs: []string{"net_null0", "net_null1"}, Mode: "io", Burst: 128},
 		{ID: "S2", Title: "net_null pair, macswap", Unit: UnitMpps, VDevs: []string{"net_null0", "net_null1"}, Mode: "macswap"},
 		{ID: "S3", Title: "net_pcap mixed replay -> 5tswap -> net_null", Unit: UnitMpps,
@@ -109,14 +112,15 @@ func memif(role, zc string) string {
 }
 
 // ScenarioIDs are the IDs of Scenarios, in order, then S5 (which runs
-// after them: its comparison is dpdk-test-acl, not testpmd), S9 (beside
-// a C floor) and S10 (two lcore counts, its own table).
+// after them: its comparison is dpdk-test-acl, not testpmd), S8
+// (latency, beside testpmd and a bare join), S9 (beside a C floor) and
+// S10 (two lcore counts, its own table).
 func ScenarioIDs() []string {
 	var ids []string
 	for _, s := range Scenarios("") {
 		ids = append(ids, s.ID)
 	}
-	return append(ids, S5, S9, S10)
+	return append(ids, S5, S8, S9, S10)
 }
 
 // scenarioByID is the scenario of scs with that ID (the zero Scenario if

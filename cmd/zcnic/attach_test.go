@@ -431,10 +431,11 @@ func killed(t *testing.T, b *bg) int {
 
 // In memory (the default), telemetry answers under zcnic-PID, and the
 // directory is gone after the exit; --no-telemetry makes none; a
-// secondary attaching to no primary says so.
+// secondary attaching to no primary says so. With --latency, the loops'
+// rx-to-tx percentiles are there too.
 func TestTelemetryInMemory(t *testing.T) {
 	needAttach(t, "dpdk-telemetry.py")
-	z := startZcnic(t, "fwd", "--stats-interval", "0", "--vdev", "net_null0", "--vdev", "net_null1")
+	z := startZcnic(t, "fwd", "--stats-interval", "0", "--latency", "--vdev", "net_null0", "--vdev", "net_null1")
 	p := fmt.Sprintf("zcnic-%d", z.cmd.Process.Pid)
 	var zp zcnicPorts
 	waitFor(t, 15*time.Second, "telemetry of "+p, func() bool {
@@ -457,8 +458,17 @@ func TestTelemetryInMemory(t *testing.T) {
 		Max       []uint64 `json:"stall_max_ns"`
 		Over64    []uint64 `json:"stalls_over_64us"`
 		Over1ms   []uint64 `json:"stalls_over_1ms"`
+		LatPkts   []uint64 `json:"latency_packets"`
+		LatP50    []uint64 `json:"latency_p50_ns"`
+		LatP99    []uint64 `json:"latency_p99_ns"`
+		LatMax    []uint64 `json:"latency_max_ns"`
 	}
 	telemetryPy(t, p, "/zcnic/lcores", &lc)
+	require.Len(t, lc.LatPkts, 1, "the loop's latency")
+	assert.Positive(t, lc.LatPkts[0], "--latency: the packets are timed")
+	assert.Positive(t, lc.LatP50[0])
+	assert.LessOrEqual(t, lc.LatP50[0], lc.LatP99[0])
+	assert.LessOrEqual(t, lc.LatP99[0], lc.LatMax[0])
 	assert.Len(t, lc.Lcore, 1)
 	require.Len(t, lc.Gaps, 1, "the loop's stalls")
 	assert.Positive(t, lc.Gaps[0], "the loop's turns are timed")

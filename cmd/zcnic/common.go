@@ -33,6 +33,7 @@ type common struct {
 	burst         int
 	vector        int  // packets a loop gathers per source a turn; 0: the default
 	countBytes    bool // count bytes per packet in the loop
+	latency       bool // time packets in the loop, rx to tx (app.Config.Latency)
 	duration      time.Duration
 	idle          time.Duration // stop once the inputs have ended (app.Config.StopWhenIdle)
 	statsInterval time.Duration
@@ -106,6 +107,7 @@ func newFlags(e *env, name, usage, summary string, c *common, runs bool) *flag.F
 	fs.IntVar(&c.burst, "burst", 32, "receive burst size, nb_pkts of each rx call (1-512)")
 	fs.IntVar(&c.vector, "vector", 0, fmt.Sprintf("most packets a loop gathers from one rx queue in a turn, in bursts of --burst, for one handler call (--burst to 1024; 0: %d, or --burst if larger)", app.DefaultVector))
 	fs.BoolVar(&c.countBytes, "count-bytes", false, "count bytes per packet in the loop, for drivers whose own counters have no bytes (net_null); costs a read of every packet's length")
+	fs.BoolVar(&c.latency, "latency", false, "time each received vector in the loop from rx to tx (two TSC reads a vector, in C): percentiles in the summary, /metrics and telemetry")
 	fs.DurationVar(&c.duration, "duration", 0, "stop after this long, like 10s (default: until Ctrl-C)")
 	fs.DurationVar(&c.idle, "idle", 0, "stop at the end of the input: once no port has received for this long, like 1s; a replay of rx_pcap files (no infinite_rx) stops at its last record without waiting (default: off)")
 	fs.DurationVar(&c.statsInterval, "stats-interval", time.Second, "print a stats line this often (0: none)")
@@ -405,7 +407,7 @@ func stopEAL(err error) error {
 
 // appConfig is the runner config for the named ports.
 func (c *common) appConfig(devices []string) app.Config {
-	cfg := app.Config{Burst: c.burst, Vector: c.vector, CountBytes: c.countBytes, Name: "zc" + c.cmd, PoolSize: c.poolSize, PoolCache: c.poolCache, StopWhenIdle: c.idle}
+	cfg := app.Config{Burst: c.burst, Vector: c.vector, CountBytes: c.countBytes, Latency: c.latency, Name: "zc" + c.cmd, PoolSize: c.poolSize, PoolCache: c.poolCache, StopWhenIdle: c.idle}
 	for _, d := range devices {
 		cfg.Ports = append(cfg.Ports, app.PortConfig{Device: d, RxDesc: c.rxd, TxDesc: c.txd})
 	}

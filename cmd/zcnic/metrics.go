@@ -59,6 +59,7 @@ var (
 	mLcoreStall     = prometheus.NewDesc("zcnic_lcore_stall_seconds", "Time between the starts of the loop's turns (a turn is a few microseconds: a longer gap is time the loop did not run). Buckets are exact to within 1/8 of a bound.", []string{"lcore"}, nil)
 	mLcoreStallMax  = prometheus.NewDesc("zcnic_lcore_stall_max_seconds", "The longest gap between the loop's turns since it started.", []string{"lcore"}, nil)
 	mLcoreStallOver = prometheus.NewDesc("zcnic_lcore_stalls_total", "Gaps between the loop's turns longer than a limit (exact counts).", []string{"lcore", "longer_than"}, nil)
+	mLcoreLatency   = prometheus.NewDesc("zcnic_lcore_latency_seconds", "Time packets spent in the loop, from the rx burst that brought them to their tx burst (--latency; absent without it). Buckets are exact to within 1/8 of a bound.", []string{"lcore"}, nil)
 	mGoGCCycles     = prometheus.NewDesc("zcnic_go_gc_cycles_total", "Go garbage collections completed since the loops started.", nil, nil)
 	mGoPauses       = prometheus.NewDesc("zcnic_go_stw_pauses_total", "The Go runtime's stop-the-world pauses since the loops started, by kind (gc: the collector's; other).", []string{"kind"}, nil)
 	mGoPauseSecs    = prometheus.NewDesc("zcnic_go_stw_pause_seconds_total", "The time of those pauses, estimated from runtime/metrics' histogram (each pause at its bucket's middle).", []string{"kind"}, nil)
@@ -128,7 +129,7 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range mPortDesc {
 		ch <- d
 	}
-	for _, d := range []*prometheus.Desc{mLcoreBusy, mLcoreEmpty, mLcoreInjected, mLcoreDrops, mLcoreStall, mLcoreStallMax, mLcoreStallOver, mGoGCCycles, mGoPauses, mGoPauseSecs, mPoolSize, mPoolInUse, mElapsed, mRuleHits, mRuleBytes, mClassified, mClassifyCycle} {
+	for _, d := range []*prometheus.Desc{mLcoreBusy, mLcoreEmpty, mLcoreInjected, mLcoreDrops, mLcoreStall, mLcoreStallMax, mLcoreStallOver, mLcoreLatency, mGoGCCycles, mGoPauses, mGoPauseSecs, mPoolSize, mPoolInUse, mElapsed, mRuleHits, mRuleBytes, mClassified, mClassifyCycle} {
 		ch <- d
 	}
 }
@@ -190,6 +191,9 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 			}
 		}
 		collectStalls(ch, id, lc.Stalls)
+		if s.LatencyOn {
+			collectLatency(ch, id, lc.Latency)
+		}
 	}
 	g := s.GoPauses
 	counter(mGoGCCycles, g.GCCycles)
@@ -227,6 +231,26 @@ func collectStalls(ch chan<- prometheus.Metric, lcore string, st app.Stalls) {
 	for i, n := range []uint64{st.Over16us, st.Over64us, st.Over256us, st.Over1ms} {
 		ch <- prometheus.MustNewConstMetric(mLcoreStallOver, prometheus.CounterValue, float64(n), lcore, limitName(app.StallLimits[i]))
 	}
+}
+
+// latencyBounds are the buckets of zcnic_lcore_latency_seconds: 250 ns
+// to about 4 ms, doubling.
+var latencyBounds = func() []time.Duration {
+	var b []time.Duration
+	for d := 250 * time.Nanosecond; d <= 4*time.Millisecond; d *= 2 {
+		b = append(b, d)
+	}
+	return b
+}()
+
+// collectLatency sends one loop's latency histogram.
+func collectLatency(ch chan<- prometheus.Metric, lcore string, l app.Latency) {
+	cum := l.Cumulative(latencyBounds)
+	buckets := make(map[float64]uint64, len(latencyBounds))
+	for i, b := range latencyBounds {
+		buckets[b.Seconds()] = cum[i]
+	}
+	ch <- prometheus.MustNewConstHistogram(mLcoreLatency, l.Packets, l.Total.Seconds(), buckets, lcore)
 }
 
 // limitName is a stall limit as a label: "16us", "1ms".

@@ -245,8 +245,11 @@ type summary struct {
 	// GoPauses are the Go runtime's stop-the-world pauses while the
 	// loops ran, beside the loops' stalls.
 	GoPauses goPausesSummary `json:"go_pauses"`
-	Output   string          `json:"output,omitempty"`
-	Error    string          `json:"error,omitempty"`
+	// Latency is every loop's packets' time from rx to tx together
+	// (--latency); each lcore's is in Lcores.
+	Latency *latencySummary `json:"latency,omitempty"`
+	Output  string          `json:"output,omitempty"`
+	Error   string          `json:"error,omitempty"`
 	// Rules are the flow rules, a line per rule and port, and Classify
 	// each port's software classification (fwd --rules).
 	Rules    []ruleSummary     `json:"rules,omitempty"`
@@ -324,6 +327,30 @@ type lcoreSummary struct {
 	RingOut     uint64             `json:"ring_out"`
 	// Stalls are the gaps between the loop's turns.
 	Stalls stallSummary `json:"stalls"`
+	// Latency is the loop's packets' time from rx to tx (--latency).
+	Latency *latencySummary `json:"latency,omitempty"`
+}
+
+// latencySummary is packets' time in the loops, rx to tx (app.Latency),
+// in microseconds.
+type latencySummary struct {
+	Packets uint64  `json:"packets"`
+	MeanUs  float64 `json:"mean_us"`
+	P50us   float64 `json:"p50_us"`
+	P90us   float64 `json:"p90_us"`
+	P99us   float64 `json:"p99_us"`
+	P999us  float64 `json:"p99_9_us"`
+	MaxUs   float64 `json:"max_us"`
+}
+
+func toLatencySummary(l app.Latency) *latencySummary {
+	return &latencySummary{Packets: l.Packets, MeanUs: us(l.Mean()), P50us: us(l.Quantile(0.5)), P90us: us(l.Quantile(0.9)),
+		P99us: us(l.Quantile(0.99)), P999us: us(l.Quantile(0.999)), MaxUs: us(l.Max)}
+}
+
+func (l *latencySummary) text() string {
+	return fmt.Sprintf("%d packets timed: mean %.2f us, p50 %.2f us, p90 %.2f us, p99 %.2f us, p99.9 %.2f us, max %.2f us",
+		l.Packets, l.MeanUs, l.P50us, l.P90us, l.P99us, l.P999us, l.MaxUs)
 }
 
 // queueRef is an rx queue of a port.
@@ -424,6 +451,9 @@ func (r *reporter) summarize(res app.Result, mode string) summary {
 	for i, l := range res.Lcores {
 		ls := lcoreSummary{Lcore: l.Lcore, BusyPolls: l.BusyPolls, EmptyPolls: l.EmptyPolls, Utilisation: l.Utilisation(), Injected: l.Injected, RingIn: l.RingIn, RingOut: l.RingOut,
 			Stalls: toStallSummary(l.Stalls), RxQueues: []queueRef{}, TxQueue: -1}
+		if res.LatencyOn {
+			ls.Latency = toLatencySummary(l.Latency)
+		}
 		for _, p := range l.Ports {
 			ls.Ports = append(ls.Ports, lcorePortSummary{RxPackets: p.RxPackets, TxPackets: p.TxPackets})
 		}
@@ -434,6 +464,9 @@ func (r *reporter) summarize(res app.Result, mode string) summary {
 			ls.TxQueue = res.Loops[i].TxQueue
 		}
 		s.Lcores = append(s.Lcores, ls)
+	}
+	if res.LatencyOn {
+		s.Latency = toLatencySummary(res.Latency())
 	}
 	return s
 }
@@ -488,6 +521,9 @@ func (r *reporter) print(s summary) error {
 		if st := l.Stalls; st.Gaps > 0 {
 			fmt.Fprintf(w, "lcore %d stalls (gaps between turns, %d timed): p50 %.1f us, p99 %.1f us, p99.9 %.1f us, p99.99 %.1f us, max %.1f us; over 16 us %d, 64 us %d, 256 us %d, 1 ms %d\n",
 				l.Lcore, st.Gaps, st.P50us, st.P99us, st.P999us, st.P9999us, st.MaxUs, st.Over16us, st.Over64us, st.Over256us, st.Over1ms)
+		}
+		if l.Latency != nil {
+			fmt.Fprintf(w, "lcore %d latency (rx to tx in the loop): %s\n", l.Lcore, l.Latency.text())
 		}
 	}
 	if p := s.GoPauses; len(s.Lcores) > 0 {

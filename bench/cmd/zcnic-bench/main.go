@@ -3,11 +3,19 @@
 // and descriptors for both, alternating, several rounds.
 //
 //	S1  net_null pair, io forwarding
+//	S1L S1 with zcnic fwd --latency (testpmd plain io): the cost of
+//	    timing every vector, zcnic's S1L over its S1 round by round
 //	S1b S1 at burst 128 for both
 //	S2  net_null pair, macswap
 //	S3  net_pcap (infinite_rx) replaying bench/testdata/mixed.pcap -> 5tswap -> net_null
 //	S4  two network namespaces joined over two net_tap ports (io); iperf3 TCP
 //	S6, S7 two processes (af_xdp, af_packet on veth; memif, vhost-user)
+//	S8  latency through the forwarder: zcnic-ping on lcore 0 sends
+//	    64-byte frames (sequence number, TSC) over one memif pair and
+//	    receives them over another; testpmd io, zcnic fwd io --latency
+//	    and a bare C join (the baseline) forward on lcore 1, open loop at
+//	    10%, 50% and 90% of the path's maximum (measured first): p50,
+//	    p90, p99, p99.9, max, losses, and zcnic's p99 over testpmd's
 //	S9  a busy control plane: zcnic fwd io with a goroutine allocating 0,
 //	    50 and 200 MB/s (64 MB live), beside a C loop pinned to the
 //	    forwarding CPU (the platform's floor): gaps between the loop's
@@ -82,6 +90,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.TestACL, "test-acl", cfg.TestACL, "dpdk-test-acl (S5)")
 	fs.StringVar(&cfg.Stall, "stall", cfg.Stall, "zcnic-stall, S9's program (go build -o bin/zcnic-stall ./bench/cmd/zcnic-stall)")
 	fs.IntVar(&cfg.S9Seconds, "s9-time", cfg.S9Seconds, "seconds of each S9 run")
+	fs.StringVar(&cfg.Ping, "ping", cfg.Ping, "zcnic-ping, S8's pinger (go build -o bin/zcnic-ping ./bench/cmd/zcnic-ping)")
+	fs.IntVar(&cfg.S8Seconds, "s8-time", cfg.S8Seconds, "seconds of sending in each S8 run")
 	fs.StringVar(&cfg.Out, "out", cfg.Out, "results directory: results.json, results.md, chart.png, logs/")
 	fs.StringVar(&cfg.Pcap, "pcap", cfg.Pcap, "S3's input pcap")
 	scen := fs.String("scenarios", "", "scenarios to run, like S1,S3 (default: all; with --profile S1,S2,S3)")
@@ -127,6 +137,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if s5 := *scen == "" || slices.Contains(cfg.Only, bench.S5); s5 && !*profile {
 		if _, err := exec.LookPath(cfg.TestACL); err != nil {
 			fmt.Fprintf(stderr, "zcnic-bench: %v (S5 needs it: make setup installs the dpdk package)\n", err)
+			return 2
+		}
+	}
+	if s8 := *scen == "" || slices.Contains(cfg.Only, bench.S8); s8 && !*profile {
+		if _, err := os.Stat(cfg.Ping); err != nil {
+			fmt.Fprintf(stderr, "zcnic-bench: %v (S8 needs it: go build -o bin/zcnic-ping ./bench/cmd/zcnic-ping; make bench does)\n", err)
 			return 2
 		}
 	}
