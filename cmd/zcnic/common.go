@@ -136,7 +136,15 @@ func parse(fs *flag.FlagSet, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	return nil
+	var bad error
+	fs.Visit(func(f *flag.Flag) {
+		// An empty --file-prefix would silently run in memory, with
+		// nothing to attach to: the opposite of what it asks.
+		if f.Name == "file-prefix" && f.Value.String() == "" && bad == nil {
+			bad = usagef("--file-prefix '': give a name (or leave the flag out to run in memory)")
+		}
+	})
+	return bad
 }
 
 // devargs are the device flags in port order: vdevs, then PCI devices.

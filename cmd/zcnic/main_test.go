@@ -194,6 +194,7 @@ func badInputs() []badInput {
 		{"reserve without count", []string{"hugepages", "reserve", "--size", "2M"}, "--count N is required"},
 		{"file prefix without hugepages", []string{"fwd", "--vdev", "net_null0", "--file-prefix", "fwd1", "--no-huge"}, "--file-prefix fwd1 needs hugepages (tools attach through them): leave out --no-huge"},
 		{"bad file prefix", []string{"fwd", "--vdev", "net_null0", "--file-prefix", "a/b"}, `--file-prefix: "a/b": use 1 to 64 letters`},
+		{"empty file prefix", []string{"fwd", "--vdev", "net_null0", "--file-prefix", ""}, "--file-prefix '': give a name"},
 		{"stats without attach", []string{"stats"}, "--attach NAME is required"},
 		{"stats bad interval", []string{"stats", "--attach", "x", "--interval", "0s"}, "--interval 0s: must be positive"},
 		{"stats bad name", []string{"stats", "--attach", "a b"}, `--attach "a b": use 1 to 64 letters`},
