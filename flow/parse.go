@@ -2,6 +2,7 @@ package flow
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"math/bits"
 	"net"
@@ -54,7 +55,8 @@ func ParseFile(path string) ([]Rule, error) {
 	var rules []Rule
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for n := 1; sc.Scan(); n++ {
+	n := 1
+	for ; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
@@ -66,6 +68,9 @@ func ParseFile(path string) ([]Rule, error) {
 		rules = append(rules, r)
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, fmt.Errorf("%w: %s:%d: the line is longer than 1 MiB", ErrRule, path, n)
+		}
 		return nil, fmt.Errorf("%w: %s: %v", ErrRule, path, err)
 	}
 	return rules, nil
@@ -216,6 +221,7 @@ var itemFields = map[string][]string{
 
 func (p *parser) fields(item string) (map[string]*field, error) {
 	fs := map[string]*field{}
+	given := map[string]bool{} // "src spec", "src mask", ...: each once
 	for {
 		name := p.peek()
 		if name == "/" || name == "end" || name == "" {
@@ -239,6 +245,21 @@ func (p *parser) fields(item string) (map[string]*field, error) {
 		val := p.next()
 		if val == "" || val == "/" || val == "end" {
 			return nil, ruleErr(part, "%q needs a value", kind)
+		}
+		var sets []string
+		switch kind {
+		case "is":
+			sets = []string{"spec", "mask"}
+		case "prefix":
+			sets = []string{"mask"}
+		default:
+			sets = []string{kind}
+		}
+		for _, k := range sets {
+			if given[name+" "+k] {
+				return nil, ruleErr(part, "given twice (its %s): one value a field", k)
+			}
+			given[name+" "+k] = true
 		}
 		switch kind {
 		case "is":

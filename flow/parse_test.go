@@ -90,6 +90,11 @@ func TestParseErrors(t *testing.T) {
 		{"pattern ipv6 / icmp / end actions drop / end", "item icmp: needs ipv4"},
 		{"pattern vlan vid is 5000 / end actions drop / end", "item vlan: field vid: 5000 is over 4095"},
 		{"pattern ipv4 proto is 6 / udp / end actions drop / end", "item ipv4: field proto: 6 contradicts the next item"},
+		{"pattern eth type is 0x86dd / ipv4 / end actions drop / end", "item eth: field type: 0x86dd contradicts the next item (EtherType 0x0800)"},
+		{"pattern eth type is 0x0800 / ipv6 / end actions drop / end", "item eth: field type: 0x0800 contradicts the next item (EtherType 0x86dd)"},
+		{"pattern eth type is 0x0800 / vlan vid is 5 / end actions drop / end", "item eth: field type: 0x0800 contradicts the next item (EtherType 0x8100)"},
+		{"pattern ipv4 src is 10.0.0.1 src is 10.0.0.2 / end actions drop / end", "item ipv4: field src: given twice (its spec)"},
+		{"pattern ipv4 src spec 10.0.0.0 src prefix 8 src mask 255.0.0.0 / end actions drop / end", "item ipv4: field src: given twice (its mask)"},
 		{"pattern ipv4 / udp src is 70000 / end actions drop / end", `item udp: field src: "70000" is not a port`},
 		{"pattern eth src last 02:00:00:00:00:01 / end actions drop / end", "item eth: field src: no value"},
 		{"pattern eth type is 0x0800 type last 0x0900 / end actions drop / end", "item eth: field type: last (a range) is only for udp and tcp ports"},
@@ -127,6 +132,12 @@ func TestParseFile(t *testing.T) {
 	_, err = ParseFile(bad)
 	require.Error(t, err)
 	assert.True(t, strings.HasPrefix(err.Error(), bad+":3: flow: item ipv4: field src: prefix 40 is over 32"), err.Error())
+
+	long := filepath.Join(dir, "long.rules")
+	require.NoError(t, os.WriteFile(long, []byte("pattern eth / end actions drop / end\npattern eth"+strings.Repeat(" ", 2<<20)+"/ end actions drop / end\n"), 0o644))
+	_, err = ParseFile(long)
+	require.Error(t, err)
+	assert.Equal(t, "flow: "+long+":2: the line is longer than 1 MiB", err.Error(), "the line named, not bufio's words")
 
 	_, err = ParseFile(filepath.Join(dir, "none"))
 	assert.Error(t, err)

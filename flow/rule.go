@@ -132,6 +132,26 @@ func (r *Rule) Validate() error {
 	if p.VLAN != nil && p.VLAN.VID&^0xfff != 0 {
 		return ruleErr("item vlan: field vid", "%d is over 4095", p.VLAN.VID)
 	}
+	if e := p.Eth; e != nil && e.TypeMask != 0 {
+		// The EtherType names the next item: a type that contradicts it
+		// makes a rule that never matches.
+		var want []uint16
+		switch {
+		case p.VLAN != nil:
+			want = []uint16{0x8100, 0x88a8}
+		case p.IPv4 != nil:
+			want = []uint16{0x0800}
+		case p.IPv6 != nil:
+			want = []uint16{0x86dd}
+		}
+		ok := len(want) == 0
+		for _, w := range want {
+			ok = ok || e.Type&e.TypeMask == w&e.TypeMask
+		}
+		if !ok {
+			return ruleErr("item eth: field type", "%#04x contradicts the next item (EtherType %#04x)", e.Type, want[0])
+		}
+	}
 	for _, x := range []struct {
 		name string
 		ip   *IP

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -189,7 +190,8 @@ func readRuleFile(path string) ([]placedRule, error) {
 	var out []placedRule
 	sc := bufio.NewScanner(fh)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for n := 1; sc.Scan(); n++ {
+	n := 1
+	for ; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
@@ -202,6 +204,9 @@ func readRuleFile(path string) ([]placedRule, error) {
 		out = append(out, placedRule{rule: r, from: from})
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, usagef("--rules %s:%d: the line is longer than 1 MiB", path, n)
+		}
 		return nil, usagef("--rules %s: %v", path, err)
 	}
 	if len(out) == 0 {

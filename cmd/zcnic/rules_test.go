@@ -314,6 +314,8 @@ func TestFwdBadRules(t *testing.T) {
 	require.NoError(t, os.WriteFile(file, []byte("# ok, then bad\npattern eth / ipv4 / end actions count / end\n\npattern eth / ipv4 / udp dport is 53 / end actions drop / end\n"), 0o644))
 	empty := filepath.Join(dir, "empty.txt")
 	require.NoError(t, os.WriteFile(empty, []byte("# nothing\n\n"), 0o644))
+	long := filepath.Join(dir, "long.txt")
+	require.NoError(t, os.WriteFile(long, []byte("# ok\npattern eth"+strings.Repeat(" ", 2<<20)+"/ end actions drop / end\n"), 0o644))
 	fwd := func(args ...string) []string {
 		return append([]string{"fwd", "--vdev", "net_null0", "--vdev", "net_null1"}, args...)
 	}
@@ -322,6 +324,9 @@ func TestFwdBadRules(t *testing.T) {
 		{"unknown field", fwd("--rules", file), `--rules ` + file + `:4: item udp: unknown field "dport" (fields: src, dst)`},
 		{"missing file", fwd("--rules", filepath.Join(dir, "nope.txt")), "--rules " + filepath.Join(dir, "nope.txt") + ": no such file or directory"},
 		{"empty file", fwd("--rules", empty), "--rules " + empty + ": no rules in the file"},
+		{"line too long", fwd("--rules", long), "--rules " + long + ":2: the line is longer than 1 MiB"},
+		{"field twice", fwd("--rule", "pattern eth / ipv4 src is 10.0.0.1 src is 10.0.0.2 / end actions drop / end"), "--rule 1: item ipv4: field src: given twice"},
+		{"eth type against the next item", fwd("--rule", "pattern eth type is 0x86dd / ipv4 / end actions drop / end"), "--rule 1: item eth: field type: 0x86dd contradicts the next item"},
 		{"ipv4 prefix", fwd("--rule", "pattern eth / ipv4 src spec 10.0.0.0 src prefix 33 / end actions drop / end"), "--rule 1: item ipv4: field src: prefix 33 is over 32"},
 		{"ipv6 prefix", fwd("--rule", "pattern eth / ipv4 / end actions count / end", "--rule", "pattern eth / ipv6 dst spec 2001:db8:: dst prefix 129 / end actions drop / end"), "--rule 2: item ipv6: field dst: prefix 129 is over 128"},
 		{"inverted range", fwd("--rule", "pattern eth / ipv4 / tcp dst spec 2000 dst last 1000 / end actions count / end"), "--rule 1: item tcp: field dst: inverted port range 2000..1000"},
