@@ -286,6 +286,18 @@ func RuntimeDirectory() string {
 	return eal.runtimeDir
 }
 
+// PrimaryAlive reports, in a secondary process, whether its primary
+// still runs (rte_eal_primary_proc_alive: the primary holds a lock on
+// its config file while it lives). In a primary it is always true.
+func PrimaryAlive() bool {
+	eal.mu.Lock()
+	defer eal.mu.Unlock()
+	if eal.state != stateRunning || eal.procType != ProcSecondary {
+		return eal.state == stateRunning
+	}
+	return C.rte_eal_primary_proc_alive(nil) == 1
+}
+
 // Initialized reports whether the EAL is up and usable.
 func Initialized() bool {
 	eal.mu.Lock()

@@ -172,6 +172,9 @@ func watchPrimary(ctx context.Context, w io.Writer, prefix string, interval time
 			case <-t.C:
 			}
 		}
+		if !eal.PrimaryAlive() {
+			return fmt.Errorf("the primary --file-prefix %s has exited: nothing more to watch", prefix)
+		}
 		s := attachSample{ElapsedSeconds: time.Since(start).Seconds(), Prefix: prefix, Ports: []attachPort{}}
 		var zp zcnicPorts
 		if terr == nil {

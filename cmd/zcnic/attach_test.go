@@ -492,3 +492,23 @@ func TestTelemetryInMemory(t *testing.T) {
 	assert.Contains(t, r.stderr, "no primary process runs with file prefix")
 	assert.Empty(t, prefixFiles(prefix("nobody")))
 }
+
+// stats --attach ends when its primary exits: exit 1, saying so (it
+// used to print zeros and "broken pipe" forever).
+func TestAttachEndsWithItsPrimary(t *testing.T) {
+	needAttach(t)
+	p := prefix("ends")
+	z := startZcnic(t, "fwd", "--file-prefix", p, "--stats-interval", "0", "--vdev", "net_null0", "--vdev", "net_null1")
+	waitFor(t, 15*time.Second, "the primary's telemetry", func() bool {
+		c, err := telemetry.Dial(eal.RuntimeDir(p))
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+	st := startZcnic(t, "stats", "--attach", p, "--interval", "200ms")
+	waitFor(t, 15*time.Second, "a first sample", func() bool { return strings.Contains(st.stdout.String(), "net_null0") })
+	require.Equal(t, 0, z.stop(t, syscall.SIGTERM))
+	assert.Equal(t, exitFail, st.wait(t, 10*time.Second), "stats: %s", st.stderr.String())
+	assert.Contains(t, st.stderr.String(), "the primary --file-prefix "+p+" has exited")
+}
