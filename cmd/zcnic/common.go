@@ -394,7 +394,7 @@ func (c *common) startEAL(e *env) (done func(), err error) {
 		return func() {}, err
 	}
 	c.ealVdevs = prep.vdevs
-	done = func() { prep.commit(false) }
+	done = func() { prep.commit(false, summary{}) }
 	cfg, err := c.ealConfig(e)
 	if err != nil {
 		return done, err

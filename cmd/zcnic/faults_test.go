@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -545,4 +546,28 @@ func TestOpenFileLimit(t *testing.T) {
 	r := limited(96, "fwd", "--vdev", "net_null0", "--vdev", "net_null1", "--pool-size", "131071", "--duration", "500ms")
 	assert.Equal(t, exitFail, r.code, r.stderr)
 	assert.Contains(t, oneReason(t, r.stderr), "likely out of file descriptors, not memory")
+}
+
+// A tx_pcap on a disk that fills: net_pcap writes through libpcap's
+// pcap_dump, which reports no error, and the run used to end with exit
+// 0 and 26 million packets "sent" to a file that held 2,007. zcnic
+// checks the file against what the port sent and fails the run.
+func TestFullDiskIsNotSilent(t *testing.T) {
+	small := filepath.Join(t.TempDir(), "small")
+	require.NoError(t, os.Mkdir(small, 0o755))
+	require.NoError(t, syscall.Mount("tmpfs", small, "tmpfs", 0, "size=1m"))
+	t.Cleanup(func() { _ = syscall.Unmount(small, 0) })
+	in := writeFrames(t, t.TempDir(), "in.pcap", udpFrame(512), 1000)
+	out := filepath.Join(small, "out.pcap")
+	r := zcnic(t, 30*time.Second, "fwd", "--mode", "io", "--duration", "1s", "--stats-interval", "0",
+		"--vdev", "net_pcap0,rx_pcap="+in+",infinite_rx=1", "--vdev", "net_pcap1,tx_pcap="+out)
+	assert.Equal(t, exitFail, r.code, "a run that lost its output fails; stderr: %s", r.stderr)
+	assert.Regexp(t, `(?m)^zcnic fwd: .*port 1 sent \d+ packets to tx_pcap `+regexp.QuoteMeta(out)+`, which hold \d+: \d+ lost in writing \(is the disk full\?\)`, r.stderr)
+	assert.Contains(t, r.stdout, "zcnic fwd (io):", "the summary is still printed")
+
+	// The same run on a disk with room passes the check.
+	ok := filepath.Join(t.TempDir(), "ok.pcap")
+	r = zcnic(t, 30*time.Second, "fwd", "--mode", "io", "--idle", "5s", "--stats-interval", "0",
+		"--vdev", "net_pcap0,rx_pcap="+in, "--vdev", "net_pcap1,tx_pcap="+ok)
+	assert.Equal(t, 0, r.code, r.stderr)
 }

@@ -29,6 +29,7 @@ import (
 // was.
 type staged struct {
 	path, tmp string
+	port      int // the port (index) whose tx queues write it
 }
 
 // prepared is what checkInputs found and set up.
@@ -38,9 +39,14 @@ type prepared struct {
 }
 
 // commit renames the staged outputs into place if the run started, and
-// removes them if not. It returns the first failure.
-func (p *prepared) commit(started bool) error {
+// removes them if not. It returns the first failure. A run that started
+// has its outputs checked first (sum: its summary; the ports are closed,
+// their files flushed): see verify.
+func (p *prepared) commit(started bool, sum summary) error {
 	var errs []error
+	if started {
+		errs = append(errs, p.verify(sum))
+	}
 	for _, s := range p.staged {
 		if !started {
 			os.Remove(s.tmp)
@@ -49,6 +55,50 @@ func (p *prepared) commit(started bool) error {
 		if err := os.Rename(s.tmp, s.path); err != nil {
 			os.Remove(s.tmp)
 			errs = append(errs, fmt.Errorf("tx_pcap %s: %w", s.path, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// verify checks that a port's tx_pcap files hold every packet the port
+// sent, each record whole. net_pcap writes them with libpcap's buffered
+// pcap_dump, which reports no error: a full disk or a failing write
+// loses packets with nothing said, and the run would end with exit 0.
+func (p *prepared) verify(sum summary) error {
+	files := map[int][]staged{}
+	var order []int
+	for _, s := range p.staged {
+		if _, ok := files[s.port]; !ok {
+			order = append(order, s.port)
+		}
+		files[s.port] = append(files[s.port], s)
+	}
+	var errs []error
+	for _, port := range order {
+		if port >= len(sum.Ports) {
+			continue
+		}
+		sent := sum.Ports[port].TxPackets
+		held := 0
+		for _, s := range files[port] {
+			in, err := pcapfile.Scan(s.tmp)
+			switch {
+			case err != nil && sent > 0:
+				errs = append(errs, fmt.Errorf("tx_pcap %s: %d packets were sent to it, and it is not a readable pcap file (a write failed: is the disk full?): %s", s.path, sent, reason(err)))
+				continue
+			case err != nil:
+				continue
+			case in.Truncated:
+				errs = append(errs, fmt.Errorf("tx_pcap %s: it ends inside a record, at byte %d: a write failed (is the disk full?)", s.path, in.TruncatedAt))
+			}
+			held += in.Records
+		}
+		if uint64(held) < sent {
+			names := make([]string, len(files[port]))
+			for i, s := range files[port] {
+				names[i] = s.path
+			}
+			errs = append(errs, fmt.Errorf("port %d sent %d packets to tx_pcap %s, which hold %d: %d lost in writing (is the disk full?)", port, sent, strings.Join(names, ", "), held, sent-uint64(held)))
 		}
 	}
 	return errors.Join(errs...)
@@ -183,7 +233,7 @@ func (c *common) checkInputs(e *env, outputs ...file) (*prepared, error) {
 	}
 	// Stage the tx_pcap outputs.
 	pid := os.Getpid()
-	for _, v := range c.vdevs {
+	for pi, v := range c.vdevs {
 		name, args := vdevName(v)
 		if !pcapfile.IsNetPcap(name) || !strings.Contains(args, "tx_pcap=") {
 			prep.vdevs = append(prep.vdevs, v)
@@ -196,7 +246,7 @@ func (c *common) checkInputs(e *env, outputs ...file) (*prepared, error) {
 				continue
 			}
 			tmp := filepath.Join(filepath.Dir(path), fmt.Sprintf(".%s.zcnic-%d.tmp", filepath.Base(path), pid))
-			prep.staged = append(prep.staged, staged{path: path, tmp: tmp})
+			prep.staged = append(prep.staged, staged{path: path, tmp: tmp, port: pi})
 			kvs[i] = "tx_pcap=" + tmp
 		}
 		prep.vdevs = append(prep.vdevs, name+","+strings.Join(kvs, ","))

@@ -29,8 +29,9 @@ func (c *common) execute(e *env, devices []string, b body) (err error) {
 	}
 	c.ealVdevs = prep.vdevs
 	started := false // the ports started: staged outputs are the run's
+	var sum summary  // the run's, to check the outputs against
 	defer func() {
-		if cerr := prep.commit(started); cerr != nil && err == nil {
+		if cerr := prep.commit(started, sum); cerr != nil && err == nil {
 			err = cerr
 		}
 	}()
@@ -70,6 +71,7 @@ func (c *common) execute(e *env, devices []string, b body) (err error) {
 	}
 	rep.hook(&cfg)
 	s, err := b(runCtx, cfg, rep)
+	sum = s
 	rt.abandon() // if the run ended on its own, teardown is not the loops' work
 	var busy uint64
 	for _, l := range s.Lcores {
