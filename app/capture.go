@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/zcnic/zcnic/internal/pcapfile"
 	"github.com/zcnic/zcnic/mbuf"
 	"github.com/zcnic/zcnic/port"
 )
@@ -71,14 +72,23 @@ func (cp *capturer) close() { cp.done.Close() }
 // is the capture's: counted as kept (not as a drop) and freed, with the
 // burst's others, in one call. A packet whose mbuf chain is broken is
 // not written and counted as DropMalformed; one received once the
-// capture has stopped (Count reached, or a write failed), as
-// DropFiltered.
+// capture has stopped, as DropFiltered (Count reached) or
+// DropWriteFailed (a write failed: it is not in the file).
 func (cp *capturer) handle(c *Ctx, pkts []*mbuf.Mbuf) {
 	cp.mu.Lock()
 	ts := time.Now() // one timestamp for the burst: it arrived at once
-	c.DropAll(DropFiltered)
+	if cp.err != nil {
+		c.DropAll(DropWriteFailed)
+	} else {
+		c.DropAll(DropFiltered)
+	}
 	for i, m := range pkts {
 		if cp.stopped {
+			if cp.err != nil {
+				for j := i; j < len(pkts); j++ {
+					c.Drop(j, DropWriteFailed)
+				}
+			}
 			break
 		}
 		err := cp.w.WriteMbuf(ts, m)
@@ -89,6 +99,7 @@ func (cp *capturer) handle(c *Ctx, pkts []*mbuf.Mbuf) {
 		if err != nil {
 			cp.err, cp.stopped = err, true
 			cp.cancel()
+			c.Drop(i, DropWriteFailed)
 			continue
 		}
 		c.Keep(i)
@@ -215,6 +226,20 @@ func Capture(ctx context.Context, cfg Config, cc CaptureConfig) (CaptureResult, 
 		errs = append(errs, fmt.Errorf("app: capture: writing %s: %w", cc.Path, err))
 	}
 	if file != nil {
+		if cp.err != nil {
+			// A failed write (a full disk) leaves the file cut inside a
+			// record, and what the buffer held lost: cut it back to its
+			// last whole record, and count what it holds.
+			if in, err := pcapfile.Scan(cc.Path); err == nil {
+				if in.Truncated {
+					_ = file.Truncate(in.TruncatedAt)
+				}
+				if lost := cr.Captured - uint64(in.Records); cr.Captured > uint64(in.Records) {
+					errs = append(errs, fmt.Errorf("app: capture: %s holds %d whole packets: %d written before the failure were lost with it", cc.Path, in.Records, lost))
+				}
+				cr.Captured = uint64(in.Records)
+			}
+		}
 		if err := file.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("app: capture: %w", err))
 		}

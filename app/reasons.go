@@ -24,13 +24,14 @@ type DropReason int
 // (turn.h). Handlers use DropFiltered, DropMalformed, DropTTL and
 // DropNoRoute, or reasons of their own from NewDropReason.
 const (
-	DropUnhandled DropReason = iota // the handler gave the packet no (valid) verdict
-	DropTxFull                      // the output queue stayed full
-	DropFiltered                    // the handler dropped it on purpose
-	DropMalformed                   // the packet did not parse
-	DropTTL                         // TTL or hop limit ran out
-	DropNoRoute                     // no output for it
-	DropRule                        // a flow rule's drop action (PortConfig.Rules, in software)
+	DropUnhandled   DropReason = iota // the handler gave the packet no (valid) verdict
+	DropTxFull                        // the output queue stayed full
+	DropFiltered                      // the handler dropped it on purpose
+	DropMalformed                     // the packet did not parse
+	DropTTL                           // TTL or hop limit ran out
+	DropNoRoute                       // no output for it
+	DropRule                          // a flow rule's drop action (PortConfig.Rules, in software)
+	DropWriteFailed                   // received after its capture's output failed (Capture)
 	// DropUser is the first reason NewDropReason hands out.
 	DropUser
 	// NumDropReasons bounds every reason: the counters are an array of
@@ -52,11 +53,12 @@ var (
 	_ = [1]struct{}{}[DropTTL-C.ZC_DROP_TTL]
 	_ = [1]struct{}{}[DropNoRoute-C.ZC_DROP_NOROUTE]
 	_ = [1]struct{}{}[DropRule-C.ZC_DROP_RULE]
+	_ = [1]struct{}{}[DropWriteFailed-C.ZC_DROP_WRITE]
 	_ = [1]struct{}{}[DropUser-C.ZC_DROP_USER]
 	_ = [1]struct{}{}[NumDropReasons-C.ZC_NREASONS]
 )
 
-var builtinNames = [DropUser]string{"unhandled", "tx_full", "filtered", "malformed", "ttl", "no_route", "rule"}
+var builtinNames = [DropUser]string{"unhandled", "tx_full", "filtered", "malformed", "ttl", "no_route", "rule", "write_failed"}
 
 var userReasons struct {
 	mu    sync.Mutex

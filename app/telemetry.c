@@ -11,7 +11,7 @@
 #include "telemetry.h"
 
 static const char *const builtin_names[ZC_DROP_USER] = {
-	"unhandled", "tx_full", "filtered", "malformed", "ttl", "no_route", "rule",
+	"unhandled", "tx_full", "filtered", "malformed", "ttl", "no_route", "rule", "write_failed",
 };
 
 /* The names of the handlers' own reasons (app.NewDropReason); "" for

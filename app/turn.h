@@ -61,6 +61,7 @@ enum zc_drop_reason {
 	ZC_DROP_TTL,       /* TTL or hop limit ran out */
 	ZC_DROP_NOROUTE,   /* no output for it */
 	ZC_DROP_RULE,      /* a flow rule's drop action (software rules) */
+	ZC_DROP_WRITE,     /* received after its capture's output failed */
 	ZC_DROP_USER,      /* the first of the handler's own reasons */
 	ZC_NREASONS = ZC_DROP_USER + 16,
 };

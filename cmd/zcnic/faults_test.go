@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -564,6 +565,24 @@ func TestFullDiskIsNotSilent(t *testing.T) {
 	assert.Equal(t, exitFail, r.code, "a run that lost its output fails; stderr: %s", r.stderr)
 	assert.Regexp(t, `(?m)^zcnic fwd: .*port 1 sent \d+ packets to tx_pcap `+regexp.QuoteMeta(out)+`, which hold \d+: \d+ lost in writing \(is the disk full\?\)`, r.stderr)
 	assert.Contains(t, r.stdout, "zcnic fwd (io):", "the summary is still printed")
+
+	// capture on the same disk fails too, and says it: the packets after
+	// the failure are drops under write_failed (not "filtered"), and the
+	// file ends at its last whole record (it was left cut inside one).
+	capOut := filepath.Join(small, "cap.pcap")
+	os.Remove(out)
+	r = zcnic(t, 30*time.Second, "capture", "--duration", "1s", "--stats-interval", "0", "--json",
+		"--vdev", "net_pcap0,rx_pcap="+in+",infinite_rx=1", "-w", capOut)
+	assert.Equal(t, exitFail, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "no space left on device")
+	var s summary
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s), r.stdout)
+	assert.Greater(t, s.Drops["write_failed"], uint64(0), "drops: %v", s.Drops)
+	assert.Zero(t, s.Drops["filtered"])
+	frames, err := testpkts.ReadPcap(capOut)
+	require.NoError(t, err, "the capture is a whole pcap file")
+	require.NotNil(t, s.Captured)
+	assert.Equal(t, int(*s.Captured), len(frames), "captured is what the file holds")
 
 	// The same run on a disk with room passes the check.
 	ok := filepath.Join(t.TempDir(), "ok.pcap")
