@@ -3,7 +3,8 @@
 // in memory so that package test binaries can run side by side.
 //
 // When no hugepages are ready, or ZCNIC_NO_HUGE=1 is set, it falls back
-// to --no-huge and says so loudly on stderr.
+// to --no-huge and says so loudly on stderr, with ZCNIC_NO_HUGE_REASON
+// when that says why (ci/arm64.sh: under qemu-user).
 package ealtest
 
 import (
@@ -24,7 +25,11 @@ func Config(vdevs ...string) eal.Config {
 		ProgramName: "zcnic-test",
 	}
 	if os.Getenv("ZCNIC_NO_HUGE") == "1" {
-		fmt.Fprintln(os.Stderr, "ealtest: ZCNIC_NO_HUGE=1: running EAL with --no-huge")
+		why := "ZCNIC_NO_HUGE=1"
+		if r := os.Getenv("ZCNIC_NO_HUGE_REASON"); r != "" {
+			why += " (" + r + ")"
+		}
+		fmt.Fprintf(os.Stderr, "ealtest: %s: running EAL with --no-huge\n", why)
 		cfg.NoHuge = true
 	} else if err := eal.Preflight(&cfg, hugepages.Default); err != nil {
 		fmt.Fprintf(os.Stderr, "ealtest: WARNING: FALLING BACK TO --no-huge: %v\n", err)
