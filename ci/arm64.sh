@@ -302,7 +302,7 @@ image() {
       tar -C "$tmp" -cf "$ROOT.minbase.tar" .
     fi
     rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/lib/apt/lists/* "$tmp"/debootstrap "$tmp"/.zcnic-*
-    tar -C "$tmp" -c . | podman import --quiet --os linux --arch arm64 - "$base" >/dev/null
+    tar -C "$tmp" -c . | podman import --quiet --os linux --arch arm64 --variant v8 - "$base" >/dev/null
     rm -rf "$tmp"
     say "$base: imported from the arm64 root's bare system"
   fi
