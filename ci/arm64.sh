@@ -270,7 +270,9 @@ test_arm64() {
   say "tests run (result, package, test), also in $OUT/results.txt:"
   sed 's/^/  /' "$OUT/results.txt"
   say "skipped by the tests themselves, with their reasons:"
-  grep -h -A1 '^--- SKIP' "$OUT"/logs/*.log | grep -v '^--- SKIP\|^--$' | sed 's/^ */  /' | sort | uniq -c || true
+  # The first line of each skipped test's reason (file.go:N: why) before its "--- SKIP".
+  awk '/^=== RUN/ {why = ""} /^    [A-Za-z0-9_]+\.go:[0-9]+: / && why == "" {why = $0; sub(/^ +/, "", why)}
+       /^--- SKIP: / {printf "  %-40s %s\n", $3, why}' "$OUT"/logs/*.log
   say "$(grep -c '^PASS' "$OUT/results.txt") passed, $(grep -c '^FAIL' "$OUT/results.txt") failed, $(grep -c '^SKIP' "$OUT/results.txt") skipped, ${#EXCLUDE[@]} excluded by name; $((SECONDS - t))s"
   [ ${#failed[@]} -eq 0 ] || die "failed under qemu-user: ${failed[*]}"
   say "PASS"
