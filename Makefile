@@ -3,10 +3,11 @@ export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 # x86-64-v2 (SSE4.2, POPCNT) is the corei7 baseline DPDK itself is built
 # for here (-march=corei7 in libdpdk's pkg-config flags): Go code may use
-# what the C code already requires.
+# what the C code already requires. It means nothing to GOARCH=arm64
+# builds (make build-arm64), which ci/arm64.sh makes without it.
 export GOAMD64 ?= v2
 
-.PHONY: all setup build cli run test vet clean bench bench-quick bench-profile bench-io container-test
+.PHONY: all setup build cli run test vet clean bench bench-quick bench-profile bench-io container-test build-arm64 test-arm64 image-arm64
 
 all: build
 
@@ -61,6 +62,18 @@ bench-io: setup
 ## container-test: build docker/ images with podman, run the tests and the demo inside, with and without hugepages (root; slow)
 container-test:
 	bash ci/container-test.sh
+
+## build-arm64: bin/zcnic-arm64 for linux/arm64 (a DPU's Arm cores), cross-built against an arm64 Debian 12 root made once (root; docs/arm64.md)
+build-arm64:
+	bash ci/arm64.sh build
+
+## test-arm64: every package's tests built for arm64 and run under qemu-user in that root, the list printed (root; slow)
+test-arm64:
+	bash ci/arm64.sh test
+
+## image-arm64: docker/Dockerfile's runtime image for linux/arm64 with podman, as localhost/zcnic-arm64 (root)
+image-arm64:
+	bash ci/arm64.sh image
 
 ## clean: drop build outputs and cached test results
 clean:

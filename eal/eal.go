@@ -46,9 +46,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// MaxLcore is the number of lcores DPDK was built for (RTE_MAX_LCORE);
-// lcore ids run from 0 to MaxLcore-1.
-const MaxLcore = 128 // RTE_MAX_LCORE
 // Error is the error a failing DPDK call returns, in every zcnic package:
 // it names the call and carries the errno (see errors.As and errors.Is).
 type Error = rte.Error
@@ -358,8 +355,9 @@ func CurrentLcore() (uint, bool) {
 	return uint(id), true
 }
 
-// The constants above are DPDK's (the C macros named beside them): each
-// line fails to compile if this DPDK build's value differs.
+// The constants above (and MaxLcore, in maxlcore_*.go) are DPDK's (the C
+// macros named beside them): each line fails to compile if this DPDK
+// build's value differs.
 var (
 	_ = [1]struct{}{}[MaxLcore-C.RTE_MAX_LCORE]
 )

@@ -1,6 +1,7 @@
 package flow
 
 /*
+#include <stdlib.h>
 #include <rte_cycles.h>
 #include "zflow.h"
 */

@@ -120,7 +120,7 @@ int zc_afxdp_held(uint16_t port, struct rte_mbuf ***out) {
 	*out = NULL;
 	if (rte_eth_dev_info_get(port, &info) != 0 || strcmp(info.driver_name, "net_af_xdp") != 0)
 		return 0;
-	if (strncmp(rte_version(), "DPDK 22.11.", 11) != 0)
+	if (strncmp(rte_version(), "DPDK 22.11.", 11) != 0 || zc_eth_dev_layout_ok() == 0)
 		return -ENOTSUP;
 	struct zc_eth_dev_data *data = zc_eth_dev(port)->data;
 	if (data == NULL || strcmp(data->name, rte_dev_name(info.device)) != 0)

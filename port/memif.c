@@ -82,7 +82,7 @@ int zc_memif_held(uint16_t port, struct rte_mbuf ***out) {
 	*out = NULL;
 	if (rte_eth_dev_info_get(port, &info) != 0 || strcmp(info.driver_name, "net_memif") != 0)
 		return 0;
-	if (strncmp(rte_version(), "DPDK 22.11.", 11) != 0)
+	if (strncmp(rte_version(), "DPDK 22.11.", 11) != 0 || zc_eth_dev_layout_ok() == 0)
 		return -ENOTSUP;
 	struct zc_eth_dev_head *dev = zc_eth_dev(port);
 	struct zc_eth_dev_data *data = dev->data;

@@ -3,12 +3,15 @@
 // in memory so that package test binaries can run side by side.
 //
 // When no hugepages are ready, or ZCNIC_NO_HUGE=1 is set, it falls back
-// to --no-huge and says so loudly on stderr.
+// to --no-huge and says so loudly on stderr, with ZCNIC_NO_HUGE_REASON
+// when that says why (ci/arm64.sh: under qemu-user), and with
+// ZCNIC_NO_HUGE_MB MiB of memory instead of eal.NoHugeDefaultMB.
 package ealtest
 
 import (
 	"fmt"
 	"os"
+	"strconv"
 
 	"github.com/zcnic/zcnic/eal"
 	"github.com/zcnic/zcnic/hugepages"
@@ -24,8 +27,16 @@ func Config(vdevs ...string) eal.Config {
 		ProgramName: "zcnic-test",
 	}
 	if os.Getenv("ZCNIC_NO_HUGE") == "1" {
-		fmt.Fprintln(os.Stderr, "ealtest: ZCNIC_NO_HUGE=1: running EAL with --no-huge")
+		why := "ZCNIC_NO_HUGE=1"
+		if r := os.Getenv("ZCNIC_NO_HUGE_REASON"); r != "" {
+			why += " (" + r + ")"
+		}
 		cfg.NoHuge = true
+		if mb, err := strconv.Atoi(os.Getenv("ZCNIC_NO_HUGE_MB")); err == nil && mb > 0 {
+			cfg.MemoryMB = mb // instead of eal.NoHugeDefaultMB
+			why += fmt.Sprintf(", -m %d", mb)
+		}
+		fmt.Fprintf(os.Stderr, "ealtest: %s: running EAL with --no-huge\n", why)
 	} else if err := eal.Preflight(&cfg, hugepages.Default); err != nil {
 		fmt.Fprintf(os.Stderr, "ealtest: WARNING: FALLING BACK TO --no-huge: %v\n", err)
 		cfg.NoHuge = true
