@@ -27,6 +27,10 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 // common are the flags every command that runs ports takes.
 type common struct {
+	// loops is how many forwarding loops the command asks for (--txq,
+	// --nb-cores; 0: no ask): without --lcores, more than this process
+	// has worker CPUs for puts several lcores on a CPU, with a warning.
+	loops         int
 	cmd           string
 	vdevs, pcis   listFlag
 	lcores        string
@@ -296,6 +300,9 @@ func (c *common) ealConfig(e *env) (eal.Config, error) {
 	lcores, cpus, err := parseLcores(c.lcores)
 	if err != nil {
 		return eal.Config{}, err
+	}
+	if c.lcores == "" && c.loops > 0 {
+		lcores, cpus = shareCPUs(e, c.loops)
 	}
 	vdevs := c.vdevs
 	if c.ealVdevs != nil {

@@ -3,6 +3,9 @@ package main
 import (
 	"flag"
 	"fmt"
+	"strings"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/zcnic/zcnic/app"
 	"github.com/zcnic/zcnic/port"
@@ -91,6 +94,48 @@ func (q *queueFlags) rss(ports []app.PortConfig) error {
 		ports[i].RSSHash = rssWanted & in.RSSCapa
 	}
 	return nil
+}
+
+// shareCPUs is the default lcore layout when loops forwarding lcores
+// are asked for (--txq, --nb-cores) and --lcores is not given: every CPU
+// this process may use, the lowest as the main lcore; and when that
+// leaves fewer worker CPUs than loops, lcores 1 to loops dealt over the
+// worker CPUs (or the one CPU there is), with a warning, so that
+// `zcnic fwd --rxq 2 --txq 2` runs its two loops on a 2-CPU machine or
+// container. Lcores that share a CPU take turns on it: right for tests,
+// not for speed. It returns nil, nil (EAL's default, every CPU) when no
+// CPU has to be shared.
+func shareCPUs(e *env, loops int) ([]uint, map[uint]int) {
+	var set unix.CPUSet
+	if unix.SchedGetaffinity(0, &set) != nil {
+		return nil, nil
+	}
+	var cpus []int
+	for i := 0; i < len(set)*64; i++ {
+		if set.IsSet(i) {
+			cpus = append(cpus, i)
+		}
+	}
+	if len(cpus) == 0 || len(cpus)-1 >= loops {
+		return nil, nil
+	}
+	workers := cpus[1:]
+	if len(workers) == 0 {
+		workers = cpus
+	}
+	lcores := []uint{0}
+	m := map[uint]int{0: cpus[0]}
+	var spec []string
+	spec = append(spec, fmt.Sprintf("0@%d", cpus[0]))
+	for l := 1; l <= loops; l++ {
+		cpu := workers[(l-1)%len(workers)]
+		lcores = append(lcores, uint(l))
+		m[uint(l)] = cpu
+		spec = append(spec, fmt.Sprintf("%d@%d", l, cpu))
+	}
+	fmt.Fprintf(e.stderr, "zcnic: WARNING: %d forwarding lcores on %d worker CPU(s): they share them (--lcores %s), which is for tests, not speed; name --lcores to choose\n",
+		loops, len(cpus)-1, strings.Join(spec, ","))
+	return lcores, m
 }
 
 func joinLcores(l []uint) string {

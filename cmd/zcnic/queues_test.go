@@ -331,3 +331,26 @@ func TestFwdPipelineQueuesTwoWorkers(t *testing.T) {
 	}
 	assert.ElementsMatch(t, append(append([][]byte(nil), in...), in...), got, "every packet of both queues, once")
 }
+
+// `zcnic fwd --rxq 2 --txq 2` with no --lcores runs its two loops
+// anywhere: where the process has fewer worker CPUs than loops (a 2-CPU
+// machine or container), lcores share them, with a warning that says so
+// and how to choose.
+func TestFwdQueuesDefaultLcores(t *testing.T) {
+	r := zcnic(t, 30*time.Second, "fwd", "--rxq", "2", "--txq", "2", "--duration", "1s", "--stats-interval", "0", "--json",
+		"--vdev", "net_null0", "--vdev", "net_null1")
+	s := runJSON(t, r)
+	checkQueueSums(t, s)
+	require.Len(t, s.Lcores, 2, "two loops")
+	for i, l := range s.Lcores {
+		assert.Equal(t, []queueRef{{Port: 0, Queue: i}, {Port: 1, Queue: i}}, l.RxQueues)
+		assert.Greater(t, l.Ports[0].RxPackets, uint64(0), "lcore %d forwarded", l.Lcore)
+	}
+	var set unix.CPUSet
+	require.NoError(t, unix.SchedGetaffinity(0, &set))
+	if set.Count() < 3 {
+		assert.Contains(t, r.stderr, "zcnic: WARNING: 2 forwarding lcores on", "the shared CPUs are said")
+	} else {
+		assert.NotContains(t, r.stderr, "WARNING: 2 forwarding lcores")
+	}
+}

@@ -163,6 +163,7 @@ func runFwd(e *env, args []string) error {
 	if err := qf.check(); err != nil {
 		return err
 	}
+	c.loops = max(qf.txq, qf.nbCores)
 	devices, err := c.devices()
 	if err != nil {
 		return err
@@ -271,6 +272,7 @@ func runRxOnly(e *env, args []string) error {
 	if err := qf.check(); err != nil {
 		return err
 	}
+	c.loops = max(qf.txq, qf.nbCores)
 	return c.execute(e, devices, func(ctx context.Context, cfg app.Config, rep *reporter) (summary, error) {
 		if err := qf.rss(cfg.Ports); err != nil {
 			return summary{}, err
