@@ -50,8 +50,10 @@ const (
 	s8SockA, s8SockB = "zbench-s8a.sock", "zbench-s8b.sock"
 )
 
-// S8Ping is one zcnic-ping report, as it prints it.
+// S8Ping is one zcnic-ping report: the JSON it prints, which
+// bench/cmd/zcnic-ping writes with this type and S8 reads back.
 type S8Ping struct {
+	Program   string  `json:"program"` // "ping" or "join"
 	RatePps   float64 `json:"rate_pps"`
 	Seconds   float64 `json:"seconds"`
 	Offered   uint64  `json:"offered"`
@@ -72,6 +74,8 @@ type S8Ping struct {
 	P999us    float64 `json:"p99_9_us"`
 	MaxUs     float64 `json:"max_us"`
 	LagMaxUs  float64 `json:"lag_max_us"`
+	Forwarded uint64  `json:"forwarded,omitempty"` // --join: packets it moved
+	TSCHz     uint64  `json:"tsc_hz"`
 }
 
 // S8ZcnicRun is what zcnic's JSON summary says of one S8 run: its own

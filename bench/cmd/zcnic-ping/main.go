@@ -25,38 +25,15 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/zcnic/zcnic/bench"
 	"github.com/zcnic/zcnic/bench/ping"
 	"github.com/zcnic/zcnic/eal"
 	"github.com/zcnic/zcnic/mbuf"
 	"github.com/zcnic/zcnic/port"
 )
 
-// Report is one run's result.
-type Report struct {
-	Program   string  `json:"program"` // "ping" or "join"
-	RatePps   float64 `json:"rate_pps"`
-	Seconds   float64 `json:"seconds"`
-	Offered   uint64  `json:"offered"`
-	Sent      uint64  `json:"sent"`
-	TxFull    uint64  `json:"tx_full"`
-	NoMbuf    uint64  `json:"nombuf"`
-	Received  uint64  `json:"received"`
-	Lost      uint64  `json:"lost"`
-	Reordered uint64  `json:"reordered"`
-	Foreign   uint64  `json:"foreign"`
-	Timed     uint64  `json:"timed"`
-	SentPps   float64 `json:"sent_pps"`
-	RecvPps   float64 `json:"received_pps"`
-	MeanUs    float64 `json:"mean_us"`
-	P50us     float64 `json:"p50_us"`
-	P90us     float64 `json:"p90_us"`
-	P99us     float64 `json:"p99_us"`
-	P999us    float64 `json:"p99_9_us"`
-	MaxUs     float64 `json:"max_us"`
-	LagMaxUs  float64 `json:"lag_max_us"`
-	Forwarded uint64  `json:"forwarded,omitempty"`
-	TSCHz     uint64  `json:"tsc_hz"`
-}
+// Report is one run's result: S8's wire format, bench.S8Ping.
+type Report = bench.S8Ping
 
 type listFlag []string
 
