@@ -96,6 +96,13 @@ func (p *proc) interrupt() {
 	}
 }
 
+// stop interrupts the process and waits for it, returning its status:
+// again the same status if it had ended already.
+func (p *proc) stop() error {
+	p.interrupt()
+	return p.wait()
+}
+
 // wait waits for the process to exit and returns its status.
 func (p *proc) wait() error {
 	<-p.done

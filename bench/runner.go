@@ -541,15 +541,7 @@ func (b *runner) tapRun(ctx context.Context, sc Scenario, r *RunResult) error {
 	if err != nil {
 		return err
 	}
-	stopped := false
-	stop := func() error {
-		if stopped {
-			return nil
-		}
-		stopped = true
-		p.interrupt()
-		return p.wait()
-	}
+	stop := p.stop
 	defer stop()
 	select {
 	case <-ready:

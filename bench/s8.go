@@ -479,15 +479,7 @@ func (b *runner) s8Do(ctx context.Context, run *S8Run, seconds int) error {
 	if err != nil {
 		return err
 	}
-	stopped := false
-	stop := func() error {
-		if stopped {
-			return nil
-		}
-		stopped = true
-		f.interrupt()
-		return f.wait()
-	}
+	stop := f.stop
 	defer stop()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
