@@ -44,7 +44,9 @@ type GenConfig struct {
 type genLcore struct {
 	alloc     *mbuf.Burst
 	remaining uint64 // frames still to send; with no Count, ^0
-	next      int    // index in generator.ports of the next port to fill
+	next      int    // index in generator.ports of the port the next frame goes to
+	room      []int  // per generator port: what its tx queue takes this turn
+	quota     []int  // per generator port: frames it gets this turn
 	flow      int    // index of the next source port
 	done      bool
 	bucket    tokenBucket
@@ -234,7 +236,7 @@ func (g *generator) setup(lcores []LcoreConfig, count, rate uint64) error {
 		if err != nil {
 			return fmt.Errorf("app: %w", err)
 		}
-		s := &genLcore{alloc: b, remaining: ^uint64(0)}
+		s := &genLcore{alloc: b, remaining: ^uint64(0), room: make([]int, len(g.ports)), quota: make([]int, len(g.ports))}
 		g.lcores[l.Lcore] = s
 		if count > 0 {
 			s.remaining = count / n
@@ -271,19 +273,35 @@ func (g *generator) source(c *Ctx) {
 	if s == nil || s.done {
 		return
 	}
-	// Each turn starts one port further than the last: a rate limit that
-	// runs out within a turn would otherwise always favour the first.
-	first := s.next
-	if s.next++; s.next == len(g.ports) {
-		s.next = 0
+	// The frames of a turn are dealt over the ports one by one, round
+	// robin, carrying on where the last turn stopped: however few frames
+	// the rate allows a turn, no port is favoured, and every port's count
+	// stays within a frame of the others' (tx queues that stay full aside).
+	np := len(g.ports)
+	want := 0
+	for k, p := range g.ports {
+		s.room[k] = min(g.burst, c.TxRoom(p))
+		want += s.room[k]
 	}
-	for k := range g.ports {
-		p := g.ports[(first+k)%len(g.ports)]
-		n := min(g.burst, c.TxRoom(p))
-		if s.remaining < uint64(n) {
-			n = int(s.remaining)
+	if s.remaining < uint64(want) {
+		want = int(s.remaining)
+	}
+	total := s.bucket.take(want)
+	for k := range s.quota {
+		s.quota[k] = 0
+	}
+	for dealt, k, idle := 0, s.next, 0; dealt < total && idle < np; k = (k + 1) % np {
+		if s.quota[k] == s.room[k] {
+			idle++
+			continue
 		}
-		n = s.bucket.take(n)
+		idle = 0
+		s.quota[k]++
+		dealt++
+		s.next = (k + 1) % np
+	}
+	for k, p := range g.ports {
+		n := s.quota[k]
 		if n == 0 {
 			continue
 		}
