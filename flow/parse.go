@@ -65,6 +65,7 @@ func ParseFile(path string) ([]Rule, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
 		}
+		r.Source = fmt.Sprintf("%s:%d", path, n)
 		rules = append(rules, r)
 	}
 	if err := sc.Err(); err != nil {

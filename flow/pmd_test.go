@@ -163,6 +163,20 @@ func TestPlacementRefusals(t *testing.T) {
 			assert.True(t, errors.Is(err, flow.ErrRule), "%v", err)
 		}
 	}
+	// A rule read from a file is named by its file and line in an error
+	// found only when the table is put on a port.
+	path := filepath.Join(t.TempDir(), "rules.txt")
+	require.NoError(t, os.WriteFile(path, []byte("# steering\npattern eth / ipv4 / end actions count / end\n\npattern eth / end actions queue index 1 / end\n"), 0o644))
+	rules, err := flow.ParseFile(path)
+	require.NoError(t, err)
+	require.Len(t, rules, 2)
+	assert.Equal(t, path+":4", rules[1].Source)
+	fileTable, err := flow.NewTable(flow.Hardware, rules[1:])
+	require.NoError(t, err)
+	_, err = app.Run(context.Background(), app.Config{Ports: []app.PortConfig{{Device: ealtest.Name("net_null"), Rules: fileTable}}},
+		func(c *app.Ctx, ms []*mbuf.Mbuf) { c.DropAll(app.DropFiltered) })
+	assert.ErrorContains(t, err, path+":4 (pattern eth / end actions queue index 1 / end): action queue: index 1 is beyond the port's 1 rx queues")
+
 	// Software refuses queue steering when the rule is added.
 	r, err := flow.Parse("pattern eth / end actions queue index 0 / end")
 	require.NoError(t, err)

@@ -99,6 +99,11 @@ type Rule struct {
 	Actions  Actions
 	// Text is the rule as it was written (Parse), or empty.
 	Text string
+	// Source says where the rule was written, as errors about it name
+	// it: "FILE:LINE" for ParseFile's rules, whatever the caller set
+	// (a flag, a request), or empty, for which errors say "rule N", N
+	// its place in its table from 1.
+	Source string
 }
 
 // ErrRule wraps every error about a rule's content.

@@ -135,7 +135,14 @@ func (t *Table) Rules() []Rule {
 	return slices.Clone(t.rules)
 }
 
-func rulePart(i int) string { return fmt.Sprintf("rule %d", i+1) }
+// rulePart names rule i of a table in an error: where it was written
+// (Rule.Source), or its place in the table.
+func rulePart(i int, r *Rule) string {
+	if r.Source != "" {
+		return r.Source
+	}
+	return fmt.Sprintf("rule %d", i+1)
+}
 
 // softwareErr says why software cannot run r, or nil.
 func softwareErr(r *Rule) string {
@@ -152,11 +159,11 @@ func (t *Table) check(rules []Rule) error {
 	for i := range rules {
 		r := &rules[i]
 		if err := r.Validate(); err != nil {
-			return fmt.Errorf("%s: %w", rulePart(i), err)
+			return fmt.Errorf("%s: %w", rulePart(i, r), err)
 		}
 		if t.placement == Software {
 			if why := softwareErr(r); why != "" {
-				return ruleErr(rulePart(i)+" ("+r.text()+")", "placement software: %s", why)
+				return ruleErr(rulePart(i, r)+" ("+r.text()+")", "placement software: %s", why)
 			}
 		}
 	}
@@ -313,7 +320,7 @@ func (t *Table) place(rules []Rule, port uint16, rxq int) ([]placed, error) {
 	nsw := 0
 	for i := range rules {
 		r := &rules[i]
-		part := rulePart(i) + " (" + r.text() + ")"
+		part := rulePart(i, r) + " (" + r.text() + ")"
 		pl[i].sw = -1
 		if r.Actions.HasQueue && int(r.Actions.Queue) >= rxq {
 			return fail(ruleErr(part, "action queue: index %d is beyond the port's %d rx queues", r.Actions.Queue, rxq))

@@ -79,9 +79,20 @@ func startZcnic(t *testing.T, args ...string) *bg {
 }
 
 // stop sends sig and waits for the exit, returning the exit status.
+// A zcnic that ended before the signal fails the test with how it
+// ended and what it said, not with the signal's "process already
+// finished".
 func (b *bg) stop(t *testing.T, sig syscall.Signal) int {
 	t.Helper()
-	require.NoError(t, b.cmd.Process.Signal(sig))
+	select {
+	case <-b.done:
+		t.Fatalf("zcnic ended before it was sent %v: %v; stderr: %s", sig, b.err, b.stderr.String())
+	default:
+	}
+	if err := b.cmd.Process.Signal(sig); err != nil {
+		<-b.done
+		t.Fatalf("zcnic ended as it was sent %v (%v): %v; stderr: %s", sig, err, b.err, b.stderr.String())
+	}
 	return b.wait(t, 20*time.Second)
 }
 

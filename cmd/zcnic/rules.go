@@ -64,6 +64,7 @@ func (f *ruleFlags) tables(nports int) (ruleTables, error) {
 		if err != nil {
 			return nil, usagef("%s: %s", from, ruleErrText(err))
 		}
+		r.Source = from
 		all = append(all, placedRule{rule: r, from: from})
 	}
 	if len(all) == 0 {
@@ -77,7 +78,9 @@ func (f *ruleFlags) tables(nports int) (ruleTables, error) {
 		}
 		// The table's own checks (what the placement cannot do), on
 		// the rule alone, so that the error says where the rule is.
-		if _, err := flow.NewTable(placement, []flow.Rule{r}); err != nil {
+		one := r
+		one.Source = "" // the error's "rule 1" is replaced with pr.from
+		if _, err := flow.NewTable(placement, []flow.Rule{one}); err != nil {
 			return nil, usagef("%s: %s", pr.from, tableErrText(err))
 		}
 		for p := range perPort {
@@ -201,6 +204,7 @@ func readRuleFile(path string) ([]placedRule, error) {
 		if err != nil {
 			return nil, usagef("%s: %s", from, ruleErrText(err))
 		}
+		r.Source = from // errors found later, at bind time, name it too
 		out = append(out, placedRule{rule: r, from: from})
 	}
 	if err := sc.Err(); err != nil {

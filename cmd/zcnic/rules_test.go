@@ -350,6 +350,30 @@ func TestFwdBadRules(t *testing.T) {
 	assertNothingLeft(t, before)
 }
 
+// A rule error found only once the port is up (a queue beyond the
+// port's rx queues, a NIC that refuses a hardware rule) names the file
+// and line, or the --rule, like the errors found before EAL starts:
+// exit 1, a failed run.
+func TestFwdBindTimeRuleErrors(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "rules.txt")
+	require.NoError(t, os.WriteFile(file, []byte("# steering\npattern eth / ipv4 / end actions count / end\n\npattern eth / end actions queue index 1 / end\n"), 0o644))
+	for _, tc := range []struct {
+		name string
+		args []string
+		msg  string
+	}{
+		{"queue beyond the rx queues", []string{"--rules", file}, "--rules " + file + ":4 (pattern eth / end actions queue index 1 / end): action queue: index 1 is beyond the port's 1 rx queues"},
+		{"refused by the NIC", []string{"--rule-placement", "hardware", "--rule", "pattern eth / end actions drop / end", "--rule", "pattern eth / ipv4 / end actions count / end"},
+			"--rule 1 (pattern eth / end actions drop / end): placement hardware: the NIC refused it: rte_flow_validate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := zcnic(t, 20*time.Second, append([]string{"fwd", "--vdev", "net_null0", "--vdev", "net_null1", "--duration", "1s"}, tc.args...)...)
+			assert.Equal(t, exitFail, r.code, "stderr: %s", r.stderr)
+			assert.Contains(t, oneReason(t, r.stderr), tc.msg)
+		})
+	}
+}
+
 // The text table lists at most maxRuleLines rules, shows "-" for a NIC
 // rule that counts nothing, and says each reason once per port.
 func TestPrintRules(t *testing.T) {
