@@ -104,9 +104,11 @@ func Init(cfg Config) error {
 	if err := fdlimit.Check(); err != nil {
 		return fmt.Errorf("eal: %w", err)
 	}
-	if err := checkPeers(&cfg); err != nil {
+	release, err := checkPeers(&cfg)
+	if err != nil {
 		return err
 	}
+	defer release() // once EAL holds the prefix, or has failed to
 	if err := dpdklog.Start(cfg.Logger); err != nil {
 		return err
 	}
@@ -177,21 +179,22 @@ func Init(cfg Config) error {
 // checkPeers checks, before rte_eal_init, the other processes of cfg's
 // file prefix: a primary with shared files claims the prefix (failing if
 // a live primary holds it, cleaning what a killed one left); a
-// secondary needs a running primary.
-func checkPeers(cfg *Config) error {
+// secondary needs a running primary. release ends the primary's claim
+// (see claimPrefix) once rte_eal_init has returned.
+func checkPeers(cfg *Config) (release func(), err error) {
 	switch {
 	case cfg.ProcType == ProcPrimary && !cfg.InMemory():
 		return claimPrefix(cfg.FilePrefix)
 	case cfg.ProcType == ProcSecondary:
 		pid, err := PrimaryPID(cfg.FilePrefix)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if pid == 0 {
-			return fmt.Errorf("eal: no primary process runs with file prefix %q (nothing holds %s): start it with that --file-prefix first", orDefaultPrefix(cfg.FilePrefix), filepath.Join(RuntimeDir(cfg.FilePrefix), "config"))
+			return nil, fmt.Errorf("eal: no primary process runs with file prefix %q (nothing holds %s): start it with that --file-prefix first", orDefaultPrefix(cfg.FilePrefix), filepath.Join(RuntimeDir(cfg.FilePrefix), "config"))
 		}
 	}
-	return nil
+	return func() {}, nil
 }
 
 // mainThread becomes the main lcore: it stays locked to its OS thread

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -109,15 +110,61 @@ func removeRuntimeDir(dir string) error {
 // claimPrefix runs before a primary's rte_eal_init with shared files: it
 // fails if a live primary holds prefix, and removes what a dead one (one
 // killed with SIGKILL) left behind: hugepage files and runtime files.
-func claimPrefix(prefix string) error {
-	pid, err := PrimaryPID(prefix)
+//
+// Two primaries starting at once with one prefix would both find it
+// free, and the second would remove the first's new files, then meet
+// EAL's own lock ("Cannot create lock on ... config"). So the check, the
+// removal and rte_eal_init happen under an exclusive lock (flock) on the
+// directory that holds the runtime directories, which the caller holds
+// until rte_eal_init has locked the prefix's config file, or failed:
+// the second primary then finds the first's pid. release drops it.
+func claimPrefix(prefix string) (func(), error) {
+	release, err := lockRuntimeParent(prefix, claimWait)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if pid != 0 {
-		return fmt.Errorf("eal: file prefix %q is in use by a running primary process (pid %d): choose another --file-prefix, or attach to it as a secondary", orDefaultPrefix(prefix), pid)
+	pid, err := PrimaryPID(prefix)
+	if err == nil && pid != 0 {
+		err = fmt.Errorf("eal: file prefix %q is in use by a running primary process (pid %d): choose another --file-prefix, or attach to it as a secondary", orDefaultPrefix(prefix), pid)
 	}
-	return errors.Join(removeHugepageFiles(prefix), removeRuntimeDir(RuntimeDir(prefix)))
+	if err == nil {
+		err = errors.Join(removeHugepageFiles(prefix), removeRuntimeDir(RuntimeDir(prefix)))
+	}
+	if err != nil {
+		release()
+		return nil, err
+	}
+	return release, nil
+}
+
+// claimWait is how long a primary waits for another that is starting
+// (holding the claim lock): EAL's start takes well under a second.
+var claimWait = 30 * time.Second
+
+// lockRuntimeParent takes the claim lock of claimPrefix, waiting at most
+// wait for a primary that holds it.
+func lockRuntimeParent(prefix string, wait time.Duration) (func(), error) {
+	parent := filepath.Dir(RuntimeDir(prefix))
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return nil, fmt.Errorf("eal: runtime directory: %w", err)
+	}
+	f, err := os.Open(parent)
+	if err != nil {
+		return nil, fmt.Errorf("eal: runtime directory: %w", err)
+	}
+	for deadline := time.Now().Add(wait); ; time.Sleep(10 * time.Millisecond) {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		if err == nil {
+			return func() { f.Close() }, nil
+		}
+		if !errors.Is(err, unix.EWOULDBLOCK) || time.Now().After(deadline) {
+			f.Close()
+			if errors.Is(err, unix.EWOULDBLOCK) {
+				return nil, fmt.Errorf("eal: another primary process has been starting for %v (it holds flock(%s)): file prefix %q not claimed", wait, parent, orDefaultPrefix(prefix))
+			}
+			return nil, fmt.Errorf("eal: flock(%s): %w", parent, err)
+		}
+	}
 }
 
 func orDefaultPrefix(p string) string {

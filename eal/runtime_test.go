@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -49,9 +50,30 @@ func TestClaimPrefixRemovesStaleFiles(t *testing.T) {
 	pid, err := PrimaryPID(p)
 	require.NoError(t, err)
 	assert.Zero(t, pid, "no process holds the config's lock")
-	require.NoError(t, claimPrefix(p))
+	release, err := claimPrefix(p)
+	require.NoError(t, err)
+	release()
 	assert.NoDirExists(t, dir)
-	require.NoError(t, claimPrefix(p), "nothing left: nothing to do")
+	release, err = claimPrefix(p)
+	require.NoError(t, err, "nothing left: nothing to do")
+	release()
+}
+
+// A claim waits for another being made (a primary starting), and says
+// so when it waits too long.
+func TestClaimPrefixWaitsForAnother(t *testing.T) {
+	p := "zcnic-eal-test-claim"
+	release, err := claimPrefix(p)
+	require.NoError(t, err)
+	old := claimWait
+	claimWait = 50 * time.Millisecond
+	defer func() { claimWait = old }()
+	_, err = claimPrefix(p)
+	assert.ErrorContains(t, err, "another primary process has been starting for 50ms")
+	release()
+	release, err = claimPrefix(p)
+	require.NoError(t, err, "free once the first has started")
+	release()
 }
 
 func TestRuntimeDir(t *testing.T) {

@@ -523,3 +523,27 @@ func TestAttachEndsWithItsPrimary(t *testing.T) {
 	assert.Equal(t, exitFail, st.wait(t, 10*time.Second), "stats: %s", st.stderr.String())
 	assert.Contains(t, st.stderr.String(), "the primary --file-prefix "+p+" has exited")
 }
+
+// Two primaries started at once with one file prefix: one runs, the
+// other is refused with the first's pid (exit 1), not with EAL's lock
+// error, and neither removes the other's files.
+func TestRacingPrimaries(t *testing.T) {
+	for round := range 4 {
+		p := prefix(fmt.Sprintf("race%d", round))
+		var zs [2]*bg
+		for i := range zs {
+			zs[i] = startZcnic(t, "fwd", "--file-prefix", p, "--stats-interval", "0", "--duration", "2s", "--vdev", "net_null0", "--vdev", "net_null1")
+		}
+		codes := [2]int{zs[0].wait(t, 30*time.Second), zs[1].wait(t, 30*time.Second)}
+		won := 0
+		if codes[0] != 0 {
+			won = 1
+		}
+		lost := 1 - won
+		require.Equal(t, 0, codes[won], "round %d: one primary runs; stderr: %s", round, zs[won].stderr.String())
+		require.Equal(t, exitFail, codes[lost], "round %d: the other fails; stderr: %s", round, zs[lost].stderr.String())
+		assert.Equal(t, fmt.Sprintf("zcnic fwd: eal: file prefix %q is in use by a running primary process (pid %d): choose another --file-prefix, or attach to it as a secondary", p, zs[won].cmd.Process.Pid),
+			oneReason(t, zs[lost].stderr.String()), "round %d", round)
+		assert.Empty(t, prefixFiles(p), "round %d: nothing of %s is left", round, p)
+	}
+}
