@@ -41,6 +41,7 @@ import (
 
 	"github.com/zcnic/zcnic/hugepages"
 	"github.com/zcnic/zcnic/internal/dpdklog"
+	"github.com/zcnic/zcnic/internal/aslimit"
 	"github.com/zcnic/zcnic/internal/fdlimit"
 	"github.com/zcnic/zcnic/internal/rte"
 	"golang.org/x/sys/unix"
@@ -102,6 +103,9 @@ func Init(cfg Config) error {
 		return err
 	}
 	if err := fdlimit.Check(); err != nil {
+		return fmt.Errorf("eal: %w", err)
+	}
+	if err := aslimit.Check(); err != nil {
 		return fmt.Errorf("eal: %w", err)
 	}
 	release, err := checkPeers(&cfg)
@@ -216,6 +220,11 @@ func mainThread(args []string, res chan<- error) {
 		detail := "args: " + strings.Join(args, " ")
 		if said := dpdklog.Said(mark, unix.Gettid()); said != "" {
 			detail = "EAL: " + said + "; " + detail
+			if strings.Contains(said, "virtual area") {
+				if hint := aslimit.Hint(); hint != "" {
+					detail = hint + "; " + detail
+				}
+			}
 		}
 		res <- rte.Errf("rte_eal_init", int(errno), "%s", detail)
 		return

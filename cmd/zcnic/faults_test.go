@@ -527,18 +527,7 @@ func TestAfXdpInUseIsRefused(t *testing.T) {
 func TestOpenFileLimit(t *testing.T) {
 	limited := func(n int, args ...string) result {
 		t.Helper()
-		script := fmt.Sprintf("ulimit -n %d && exec \"$0\" \"$@\"", n)
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		var stdout, stderr bytes.Buffer
-		cmd := exec.CommandContext(ctx, "bash", append([]string{"-c", script, zcnicBin}, args...)...)
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		r := result{stdout: stdout.String(), stderr: stderr.String()}
-		if ee, ok := err.(*exec.ExitError); ok {
-			r.code = ee.ExitCode()
-		}
-		return r
+		return ulimited(t, fmt.Sprintf("-n %d", n), args...)
 	}
 	for _, n := range []int{16, 24} {
 		r := limited(n, "fwd", "--vdev", "net_null0", "--vdev", "net_null1", "--duration", "500ms")
@@ -552,6 +541,41 @@ func TestOpenFileLimit(t *testing.T) {
 	r := limited(96, "fwd", "--vdev", "net_null0", "--vdev", "net_null1", "--pool-size", "131071", "--duration", "500ms")
 	assert.Equal(t, exitFail, r.code, r.stderr)
 	assert.Contains(t, oneReason(t, r.stderr), "likely out of file descriptors, not memory")
+}
+
+// ulimited runs zcnic with args under `ulimit LIMIT` (e.g. "-n 16").
+func ulimited(t *testing.T, limit string, args ...string) result {
+	t.Helper()
+	script := "ulimit " + limit + " && exec \"$0\" \"$@\""
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, "bash", append([]string{"-c", script, zcnicBin}, args...)...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := result{stdout: stdout.String(), stderr: stderr.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	}
+	return r
+}
+
+// An address-space limit (ulimit -v) too small for the Go runtime used
+// to end zcnic with the runtime's fatal error and exit 2, the code of a
+// bad command line; one too small for EAL with "Cannot get a virtual
+// area", read as a lack of memory. Both are failed runs that say the
+// limit, and a soft limit under a larger hard one is raised.
+func TestAddressSpaceLimit(t *testing.T) {
+	fwd := []string{"fwd", "--vdev", "net_null0", "--vdev", "net_null1", "--duration", "500ms", "--stats-interval", "0"}
+	for _, kib := range []int{200000, 1500000, 16000000} {
+		r := ulimited(t, fmt.Sprintf("-v %d", kib), fwd...)
+		assert.Equal(t, exitFail, r.code, "ulimit -v %d: a failed run; stderr: %s", kib, r.stderr)
+		assert.NotContains(t, r.stderr, "fatal error")
+		assert.Contains(t, oneReason(t, r.stderr), fmt.Sprintf("the address-space limit is %d KiB (ulimit -v)", kib))
+		assert.Contains(t, r.stderr, "ulimit -v unlimited")
+	}
+	r := ulimited(t, "-H -v unlimited && ulimit -S -v 200000", fwd...)
+	assert.Equal(t, 0, r.code, "a soft limit is raised to the hard one; stderr: %s", r.stderr)
 }
 
 // A tx_pcap on a disk that fills: net_pcap writes through libpcap's
