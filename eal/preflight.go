@@ -35,10 +35,29 @@ func Preflight(cfg *Config, sys hugepages.System) error {
 			return fmt.Errorf("eal: HugeDir %s is not a hugetlbfs mount with free pages (%s)", cfg.HugeDir, a)
 		}
 	}
+	// With shared files EAL maps its pages through files in the mount,
+	// which a size= option limits; in memory it does not use the mount.
+	shared := !cfg.InMemory()
+	if shared {
+		var mapped []hugepages.Usable
+		for _, u := range usable {
+			if u.Mapped() > 0 {
+				mapped = append(mapped, u)
+			}
+		}
+		if mapped == nil {
+			return fmt.Errorf("eal: hugepages: %s: every mount's size limit is used up, and a primary with shared files (a file prefix) maps its pages through the mount: remount it larger (mount -o remount,size=1G DIR), or run in memory", a)
+		}
+		usable = mapped
+	}
 	if cfg.MemoryMB > 0 {
 		var free uint64
 		for _, u := range usable {
-			free += uint64(u.Free) * u.Size
+			n := u.Free
+			if shared {
+				n = u.Mapped()
+			}
+			free += uint64(n) * u.Size
 		}
 		if want := uint64(cfg.MemoryMB) << 20; want > free {
 			return fmt.Errorf("eal: MemoryMB %d is more than the %d MiB of free hugepages (%s): reserve more pages or ask for less", cfg.MemoryMB, free>>20, a)

@@ -74,3 +74,22 @@ func TestPreflightSkippedWithNoHuge(t *testing.T) {
 	// Even a tree with no hugepage support at all.
 	assert.NoError(t, Preflight(&Config{NoHuge: true}, hugepages.System{Root: t.TempDir()}))
 }
+
+// A primary with shared files (a file prefix) maps its pages through the
+// hugetlbfs mount, so the mount's size= limit is what it can have; one
+// in memory does not use the mount.
+func TestPreflightMountSizeLimit(t *testing.T) {
+	sys := fakeHuge(t, 512, 512, "/dev/hugepages")
+	mounts := filepath.Join(sys.Root, "proc/mounts")
+	require.NoError(t, os.WriteFile(mounts, []byte("nodev /dev/hugepages hugetlbfs rw,relatime,pagesize=2M,size=8M 0 0\n"), 0o644))
+	shared := Config{FilePrefix: "fwd1", SharedFiles: true}
+	assert.NoError(t, Preflight(&shared, sys), "4 pages may do")
+	err := Preflight(&Config{FilePrefix: "fwd1", SharedFiles: true, MemoryMB: 64}, sys)
+	assert.ErrorContains(t, err, "MemoryMB 64 is more than the 8 MiB of free hugepages (2MB: 512 of 512 free at /dev/hugepages (its size=8MB lets 4 more be mapped through it")
+	assert.NoError(t, Preflight(&Config{MemoryMB: 64}, sys), "in memory, the mount's limit does not apply")
+
+	// A limit below one page lets nothing be mapped.
+	require.NoError(t, os.WriteFile(mounts, []byte("nodev /dev/hugepages hugetlbfs rw,relatime,pagesize=2M,size=1048576 0 0\n"), 0o644))
+	assert.ErrorContains(t, Preflight(&shared, sys), "every mount's size limit is used up, and a primary with shared files (a file prefix) maps its pages through the mount")
+	assert.NoError(t, Preflight(&Config{}, sys))
+}

@@ -17,6 +17,20 @@ type Usable struct {
 	Size uint64 // page size in bytes
 	Free int    // free pages not reserved for existing mappings
 	Dir  string // a hugetlbfs mount of this page size
+	// MountFree is, when the mount at Dir has a size limit (Mount.Limit),
+	// how many pages it still allows: a process mapping its pages
+	// through files there (EAL with shared files) gets at most that
+	// many. -1 for no limit. See Mapped.
+	MountFree int
+}
+
+// Mapped is how many pages a process can map through the mount: Free,
+// or fewer under the mount's size limit.
+func (u Usable) Mapped() int {
+	if u.MountFree >= 0 && u.MountFree < u.Free {
+		return u.MountFree
+	}
+	return u.Free
 }
 
 // Availability is what Available found.
@@ -43,8 +57,8 @@ func (s System) Available() (Availability, error) {
 	}
 	a.def, _ = s.DefaultSize()
 	for _, ps := range a.Sizes {
-		if dir := a.mountOf(ps.Size); dir != "" && ps.Free-ps.Reserved > 0 {
-			a.Usable = append(a.Usable, Usable{Size: ps.Size, Free: ps.Free - ps.Reserved, Dir: dir})
+		if m, ok := a.mount(ps.Size); ok && ps.Free-ps.Reserved > 0 {
+			a.Usable = append(a.Usable, Usable{Size: ps.Size, Free: ps.Free - ps.Reserved, Dir: m.Dir, MountFree: m.LimitFree})
 		}
 	}
 	return a, nil
@@ -61,12 +75,18 @@ func (s System) Check() error {
 }
 
 func (a Availability) mountOf(size uint64) string {
+	m, _ := a.mount(size)
+	return m.Dir
+}
+
+// mount is the first hugetlbfs mount of a page size, the one EAL uses.
+func (a Availability) mount(size uint64) (Mount, bool) {
 	for _, m := range a.Mounts {
 		if m.PageSize == size {
-			return m.Dir
+			return m, true
 		}
 	}
-	return ""
+	return Mount{}, false
 }
 
 // OK reports whether some page size is ready for use.
@@ -78,8 +98,11 @@ func (a Availability) String() string {
 	var parts []string
 	for _, ps := range a.Sizes {
 		p := fmt.Sprintf("%s: %d of %d free", FormatSize(ps.Size), ps.Free-ps.Reserved, ps.Total)
-		if dir := a.mountOf(ps.Size); dir != "" {
-			p += " at " + dir
+		if m, ok := a.mount(ps.Size); ok {
+			p += " at " + m.Dir
+			if m.Limit > 0 {
+				p += fmt.Sprintf(" (its size=%s lets %d more be mapped through it, by runs with shared files: --file-prefix)", FormatSize(m.Limit), m.LimitFree)
+			}
 		} else {
 			p += ", not mounted"
 		}
@@ -149,4 +172,23 @@ func (a Availability) mountDir(size uint64) string {
 		}
 	}
 	return dir
+}
+
+// MountLimits is, for an error about hugepage memory running out, a
+// sentence (starting "; ") for every mount of the running machine whose
+// size= option lets fewer pages be mapped through it than the pool has
+// free, or "". EAL with shared files (a file prefix) maps its pages
+// through the mount, so those runs get no more.
+func MountLimits() string {
+	a, err := Available()
+	if err != nil {
+		return ""
+	}
+	var out string
+	for _, u := range a.Usable {
+		if u.Mapped() < u.Free {
+			out += fmt.Sprintf("; the hugetlbfs mount at %s lets %d more %s pages be mapped through it (its size= limit), of the %d free, to runs with shared files (a file prefix)", u.Dir, u.MountFree, FormatSize(u.Size), u.Free)
+		}
+	}
+	return out
 }

@@ -14,9 +14,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // Paths of the kernel interfaces, relative to System.Root.
@@ -62,6 +65,27 @@ type NodeCount struct {
 type Mount struct {
 	Dir      string
 	PageSize uint64 // bytes
+	// Limit is the most the mount lets be mapped through it, in bytes
+	// (its size= option), or 0 for no limit. A process that maps
+	// hugepages through files in the mount (EAL with shared files, a
+	// --file-prefix) can have no more than that, whatever the pool has
+	// free; EAL in memory maps them without the mount.
+	Limit uint64
+	// LimitFree is, with a Limit, how many pages the mount still allows
+	// (statfs of the mount on the running machine; the whole Limit in
+	// a tree under System.Root); -1 without a Limit.
+	LimitFree int
+}
+
+// statfsFree is how many pages a size-limited hugetlbfs at dir still
+// allows (its statfs free blocks), and whether it could tell; tests
+// replace it.
+var statfsFree = func(dir string) (int, bool) {
+	var st unix.Statfs_t
+	if unix.Statfs(dir, &st) != nil || st.Blocks == 0 {
+		return 0, false // hugetlbfs reports no blocks without size=
+	}
+	return int(st.Bfree), true
 }
 
 func (s System) path(rel string) string {
@@ -231,11 +255,16 @@ func (s System) Mounts() ([]Mount, error) {
 		if f[2] != "hugetlbfs" {
 			continue
 		}
-		m := Mount{Dir: unescape(f[1])}
+		m := Mount{Dir: unescape(f[1]), LimitFree: -1}
 		for _, opt := range strings.Split(f[3], ",") {
 			if v, ok := strings.CutPrefix(opt, "pagesize="); ok {
 				if m.PageSize, err = ParseSize(v); err != nil {
 					return nil, fmt.Errorf("hugepages: %s:%d: bad pagesize option %q", path, i+1, opt)
+				}
+			}
+			if v, ok := strings.CutPrefix(opt, "size="); ok {
+				if m.Limit, err = ParseSize(v); err != nil {
+					return nil, fmt.Errorf("hugepages: %s:%d: bad size option %q", path, i+1, opt)
 				}
 			}
 		}
@@ -246,6 +275,19 @@ func (s System) Mounts() ([]Mount, error) {
 				}
 			}
 			m.PageSize = def
+		}
+		if m.Limit > 0 {
+			m.LimitFree = int(m.Limit / m.PageSize)
+			if s.Root == "" {
+				if free, ok := statfsFree(m.Dir); ok {
+					m.LimitFree = free
+				}
+			}
+		}
+		// A mount over another at the same place hides it: the later
+		// line is the one a path there reaches.
+		if j := slices.IndexFunc(out, func(o Mount) bool { return o.Dir == m.Dir }); j >= 0 {
+			out = slices.Delete(out, j, j+1)
 		}
 		out = append(out, m)
 	}

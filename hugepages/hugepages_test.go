@@ -169,10 +169,10 @@ func TestMounts(t *testing.T) {
 	got, err := f.sys().Mounts()
 	require.NoError(t, err)
 	assert.Equal(t, []Mount{
-		{Dir: "/dev/hugepages", PageSize: mb2},
-		{Dir: "/mnt/huge pages", PageSize: gb1},
-		{Dir: "/mnt/default", PageSize: gb1}, // from Hugepagesize
-		{Dir: "/mnt/kb", PageSize: 64 << 10},
+		{Dir: "/dev/hugepages", PageSize: mb2, LimitFree: -1},
+		{Dir: "/mnt/huge pages", PageSize: gb1, LimitFree: -1},
+		{Dir: "/mnt/default", PageSize: gb1, LimitFree: -1}, // from Hugepagesize
+		{Dir: "/mnt/kb", PageSize: 64 << 10, LimitFree: -1},
 	}, got)
 }
 
@@ -213,7 +213,7 @@ func TestAvailable(t *testing.T) {
 	assert.True(t, a.OK())
 	assert.NoError(t, a.Err())
 	assert.NoError(t, ready.sys().Check())
-	assert.Equal(t, []Usable{{Size: mb2, Free: 490, Dir: "/dev/hugepages"}}, a.Usable)
+	assert.Equal(t, []Usable{{Size: mb2, Free: 490, Dir: "/dev/hugepages", MountFree: -1}}, a.Usable)
 	assert.Len(t, a.Sizes, 2)
 	assert.Len(t, a.Mounts, 1)
 	assert.Equal(t, "2MB: 490 of 512 free at /dev/hugepages; 1GB: 3 of 4 free, not mounted", a.String())
@@ -517,4 +517,41 @@ func TestParseSize(t *testing.T) {
 			assert.Contains(t, err.Error(), strconv.Quote(in), "ParseSize(%q) names its input", in)
 		}
 	}
+}
+
+// A hugetlbfs mount's size= option limits what can be mapped through it:
+// Mounts reads it, a mount over another at the same place hides it, and
+// Available and its String say how many pages the limit still allows.
+func TestMountSizeLimit(t *testing.T) {
+	f := newFakeTree(t)
+	f.meminfo(2048)
+	f.size(2048, 512, 512, 0, 0)
+	f.mounts(
+		"nodev /dev/hugepages hugetlbfs rw,relatime,pagesize=2M 0 0",
+		"nodev /dev/hugepages hugetlbfs rw,relatime,pagesize=2M,size=8388608 0 0",
+		"nodev /mnt/big hugetlbfs rw,relatime,pagesize=2M,size=4G 0 0",
+	)
+	got, err := f.sys().Mounts()
+	require.NoError(t, err)
+	assert.Equal(t, []Mount{
+		{Dir: "/dev/hugepages", PageSize: mb2, Limit: 8 << 20, LimitFree: 4},
+		{Dir: "/mnt/big", PageSize: mb2, Limit: 4 << 30, LimitFree: 2048},
+	}, got)
+	a, err := f.sys().Available()
+	require.NoError(t, err)
+	require.Len(t, a.Usable, 1)
+	assert.Equal(t, Usable{Size: mb2, Free: 512, Dir: "/dev/hugepages", MountFree: 4}, a.Usable[0])
+	assert.Equal(t, 4, a.Usable[0].Mapped())
+	assert.Equal(t, "2MB: 512 of 512 free at /dev/hugepages (its size=8MB lets 4 more be mapped through it, by runs with shared files: --file-prefix)", a.String())
+
+	f.mounts("nodev /dev/hugepages hugetlbfs rw,relatime,pagesize=2M 0 0")
+	a, err = f.sys().Available()
+	require.NoError(t, err)
+	assert.Equal(t, -1, a.Usable[0].MountFree, "no size=: no limit")
+	assert.Equal(t, 512, a.Usable[0].Mapped())
+	assert.Equal(t, "2MB: 512 of 512 free at /dev/hugepages", a.String())
+
+	f.mounts("nodev /dev/hugepages hugetlbfs rw,pagesize=2M,size=big 0 0")
+	_, err = f.sys().Mounts()
+	assert.ErrorContains(t, err, `bad size option "size=big"`)
 }

@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"unsafe"
 
+	"github.com/zcnic/zcnic/hugepages"
 	"github.com/zcnic/zcnic/internal/fdlimit"
 	"github.com/zcnic/zcnic/internal/rte"
 )
@@ -84,7 +85,7 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 		case (e == syscall.ENOMEM || e == syscall.ENOBUFS || e == syscall.ENOSPC) && exhausted:
 			detail += fmt.Sprintf(": likely out of file descriptors, not memory: %d open of the %d ulimit -n allows, and EAL keeps one per 2 MiB hugepage it maps (this pool: about %d): raise it, e.g. ulimit -n 4096", open, limit, pages)
 		case (e == syscall.ENOMEM || e == syscall.ENOBUFS) && call == "rte_pktmbuf_pool_create":
-			detail += ": not enough hugepage memory (reserve more, or use fewer or smaller mbufs)"
+			detail += ": not enough hugepage memory (reserve more, or use fewer or smaller mbufs)" + hugepages.MountLimits()
 		case e == syscall.ENOMEM || e == syscall.ENOBUFS:
 			detail += ": not enough memory for EAL without hugepages (give it more, eal.Config.MemoryMB or EAL -m, or use fewer or smaller mbufs)"
 		case e == syscall.EEXIST:

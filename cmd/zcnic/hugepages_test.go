@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -56,4 +57,35 @@ func TestHugepagesReserve(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.NotContains(t, r.stdout, "mounted")
 	assert.Equal(t, before, readNr(t))
+}
+
+// A size-limited hugetlbfs over /dev/hugepages (in a mount namespace of
+// the test's own): `zcnic hugepages` says what the mount allows, and a
+// run with shared files that runs out names the mount's limit, where it
+// used to say "ready: 512 of 512 free" and blame the pool's memory.
+func TestHugepagesMountSizeLimit(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting needs root")
+	}
+	if r := zcnic(t, 10*time.Second, "hugepages"); !strings.Contains(r.stdout, "ready: 2MB") || os.Getenv("ZCNIC_NO_HUGE") == "1" {
+		t.Skipf("no 2 MB hugepages ready: %s", r.stdout)
+	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("no unshare(1)")
+	}
+	p := prefix("hugelimit")
+	script := `mount -t hugetlbfs -o pagesize=2M,size=8M nodev /dev/hugepages || exit 99
+"$0" hugepages
+"$0" fwd --file-prefix "$1" --vdev net_null0 --vdev net_null1 --duration 500ms --stats-interval 0 2>&1 >/dev/null
+echo "exit $?"`
+	out, err := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c", script, zcnicBin, p).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 99 {
+		t.Skipf("cannot mount a hugetlbfs here: %s", out)
+	}
+	require.NoError(t, err, "%s", out)
+	assert.Regexp(t, `(?m)^2MB +total \d+, free \d+, .*mounted at /dev/hugepages \(size=8MB: 4 more pages can be mapped through it\)$`, string(out))
+	assert.Regexp(t, `(?m)^ready: 2MB: \d+ of \d+ free at /dev/hugepages \(its size=8MB lets 4 more be mapped through it, by runs with shared files: --file-prefix\)`, string(out))
+	assert.Contains(t, string(out), "the hugetlbfs mount at /dev/hugepages lets 0 more 2MB pages be mapped through it (its size= limit)")
+	assert.Contains(t, string(out), "exit 1")
+	assert.Empty(t, prefixFiles(p))
 }

@@ -188,6 +188,10 @@ func runHugepages(e *env, args []string) error {
 			Reserved int    `json:"reserved"`
 			Surplus  int    `json:"surplus"`
 			Mount    string `json:"mount"`
+			// The mount's size= limit in bytes (0: none) and the pages
+			// it still lets be mapped through it (-1: no limit).
+			MountLimit uint64 `json:"mount_limit"`
+			MountFree  int    `json:"mount_free"`
 		}
 		out := struct {
 			Sizes []size `json:"sizes"`
@@ -195,7 +199,8 @@ func runHugepages(e *env, args []string) error {
 			Hint  string `json:"hint,omitempty"`
 		}{Ready: ready == nil, Sizes: []size{}}
 		for _, ps := range a.Sizes {
-			out.Sizes = append(out.Sizes, size{hugepages.FormatSize(ps.Size), ps.Size, ps.Total, ps.Free, ps.Reserved, ps.Surplus, mountOf(a, ps.Size)})
+			m := mountFor(a, ps.Size)
+			out.Sizes = append(out.Sizes, size{hugepages.FormatSize(ps.Size), ps.Size, ps.Total, ps.Free, ps.Reserved, ps.Surplus, m.Dir, m.Limit, m.LimitFree})
 		}
 		if ready != nil {
 			out.Hint = ready.Error()
@@ -203,11 +208,13 @@ func runHugepages(e *env, args []string) error {
 		return json.NewEncoder(e.stdout).Encode(out)
 	}
 	for _, ps := range a.Sizes {
-		m := mountOf(a, ps.Size)
-		if m == "" {
-			m = "not mounted"
-		} else {
-			m = "mounted at " + m
+		mt := mountFor(a, ps.Size)
+		m := "not mounted"
+		if mt.Dir != "" {
+			m = "mounted at " + mt.Dir
+		}
+		if mt.Limit > 0 {
+			m += fmt.Sprintf(" (size=%s: %d more pages can be mapped through it)", hugepages.FormatSize(mt.Limit), mt.LimitFree)
 		}
 		fmt.Fprintf(e.stdout, "%-5s total %d, free %d, reserved %d, surplus %d; %s\n",
 			hugepages.FormatSize(ps.Size), ps.Total, ps.Free, ps.Reserved, ps.Surplus, m)
@@ -220,13 +227,14 @@ func runHugepages(e *env, args []string) error {
 	return nil
 }
 
-func mountOf(a hugepages.Availability, size uint64) string {
+// mountFor is the first hugetlbfs mount of a page size (EAL's), or none.
+func mountFor(a hugepages.Availability, size uint64) hugepages.Mount {
 	for _, m := range a.Mounts {
 		if m.PageSize == size {
-			return m.Dir
+			return m
 		}
 	}
-	return ""
+	return hugepages.Mount{LimitFree: -1}
 }
 
 func runReserve(e *env, args []string) error {
