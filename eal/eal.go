@@ -40,8 +40,8 @@ import (
 	"unsafe"
 
 	"github.com/zcnic/zcnic/hugepages"
-	"github.com/zcnic/zcnic/internal/dpdklog"
 	"github.com/zcnic/zcnic/internal/aslimit"
+	"github.com/zcnic/zcnic/internal/dpdklog"
 	"github.com/zcnic/zcnic/internal/fdlimit"
 	"github.com/zcnic/zcnic/internal/rte"
 	"golang.org/x/sys/unix"
