@@ -142,7 +142,37 @@ type Config struct {
 	// only transmit. Like a Handler it must not block, and should not
 	// allocate.
 	Source func(c *Ctx)
+	// Debug checks how the handler (and the Source) use the loop and
+	// its packets, as DPDK's RTE_LIBRTE_MBUF_DEBUG checks mbufs: a
+	// verdict (Send, Drop, Keep, ToRing, SendAll, ...) for a packet the
+	// handler freed; an mbuf freed twice, or a packet of the burst
+	// freed while the loop still owns it (no Keep before the Free); a
+	// Ctx used from a thread other than its lcore's (Ctx.Inject from
+	// another goroutine). The first misuse stops the run: Run returns
+	// an error wrapping ErrMisuse, a *MisuseError that names the lcore,
+	// the call, the packet's index in the burst and the mbuf's address.
+	// The misused call is not carried out (a free that would free twice
+	// is refused), so that the pool still counts right and nothing
+	// crashes. While a Debug run goes, every mbuf.Free in the process
+	// is checked. It costs a system call (gettid) and a lock per checked
+	// call, and a few per burst: for development and tests. Off, the
+	// only cost is a predictable branch per Ctx call. See
+	// docs/library.md, "Checked mode".
+	Debug bool
+	// StopTimeout bounds how long Run waits, once the run is stopping
+	// (its context is done, it went idle, a loop ended), for the loops
+	// to come back: 0 means DefaultStopTimeout, a negative value waits
+	// for ever. A loop whose handler blocks does not come back; past
+	// the timeout Run returns a *StopTimeoutError naming its lcore, and
+	// abandons the run: see StopTimeoutError for what that leaves.
+	StopTimeout time.Duration
 }
+
+// DefaultStopTimeout is Config.StopTimeout's default: far longer than
+// a stop takes (a turn, a ring drain of at most 50 ms and a flush of at
+// least 10 ms), short enough that a stuck handler does not hang its
+// caller.
+const DefaultStopTimeout = 5 * time.Second
 
 // DefaultVector is Config.Vector's default, chosen by measurement (see
 // docs/performance.md): against dpdk-testpmd at burst 32 on
@@ -194,6 +224,9 @@ func (c *Config) normalize() error {
 	}
 	if c.StopWhenIdle < 0 {
 		return cfgErr("StopWhenIdle %v is negative", c.StopWhenIdle)
+	}
+	if c.StopTimeout == 0 {
+		c.StopTimeout = DefaultStopTimeout
 	}
 	if len(c.Ports) > maxTx {
 		return cfgErr("%d ports: an lcore can send to at most %d", len(c.Ports), maxTx)

@@ -51,6 +51,8 @@ type Ctx struct {
 
 	rules []loopRules // the software flow rules of ports this loop polls
 
+	dbg *ctxDebug // Config.Debug's checks, or nil
+
 	mu  sync.Mutex // guards pub
 	pub LcoreCounters
 }
@@ -166,6 +168,9 @@ func (c *Ctx) ToRing(i, r int) {
 // for transmission on port p at the end of this turn. It returns false,
 // and m stays the caller's, if p is out of range or its queue is full.
 func (c *Ctx) Inject(m *mbuf.Mbuf, p int) bool {
+	if c.dbg != nil && !c.check("Ctx.Inject", m) {
+		return false
+	}
 	if p < 0 || p >= len(c.txv) || !c.turn.txPush(p, c.txv[p], m) {
 		return false
 	}
@@ -176,6 +181,9 @@ func (c *Ctx) Inject(m *mbuf.Mbuf, p int) bool {
 // TxRoom is how many more packets Inject can queue on port p this turn
 // (0 for an out-of-range p): a generator allocates no more than this.
 func (c *Ctx) TxRoom(p int) int {
+	if c.dbg != nil && !c.check("Ctx.TxRoom", nil) {
+		return 0
+	}
 	if p < 0 || p >= len(c.txv) {
 		return 0
 	}

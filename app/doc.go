@@ -28,6 +28,13 @@
 // checked to be full (Result.Leaked). The counters then add up: for
 // every port, RxPackets == Forwarded + Dropped + Kept.
 //
+// One Run goes at a time in a process: another fails at once with
+// ErrRunning. A loop whose handler blocks does not stop: past
+// Config.StopTimeout Run returns a StopTimeoutError and abandons the
+// run. Config.Debug checks the handler's use of its packets and its Ctx
+// (a verdict for a freed packet, a double free, a Ctx used from another
+// thread) and stops the run with a MisuseError at the first misuse.
+//
 // # Drop reasons
 //
 // Drops are counted by reason: the built-in ones (DropFiltered,

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -95,4 +96,33 @@ func ExampleSpreadQueues() {
 	// Output:
 	// lcore 1 polls [{0 0} {1 0}]
 	// lcore 2 polls [{0 1} {1 1}]
+}
+
+// Checked mode: a handler that frees a packet it kept and then sends it
+// anyway. Without Debug the loop would transmit an mbuf that is back in
+// the pool; with it the run stops and says where.
+func ExampleConfig_debug() {
+	var done bool
+	cfg := app.Config{Ports: []app.PortConfig{{Device: "net_null94"}}, Debug: true}
+	res, err := app.Run(context.Background(), cfg, func(c *app.Ctx, pkts []*mbuf.Mbuf) {
+		if done {
+			c.DropAll(app.DropFiltered)
+			return
+		}
+		done = true
+		c.Keep(0)
+		pkts[0].Free()
+		c.Send(0, 0) // a verdict for a freed packet
+		c.SendRest(0)
+	})
+	var me *app.MisuseError
+	if errors.As(err, &me) {
+		fmt.Println(me.Call, "of packet", me.Packet)
+		fmt.Println(me.Problem)
+	}
+	fmt.Println("mbufs not returned:", res.Leaked)
+	// Output:
+	// Ctx.Send of packet 0
+	// a verdict for a packet the handler freed (mbuf.Free): a freed packet takes none
+	// mbufs not returned: 0
 }

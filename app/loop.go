@@ -2,6 +2,7 @@ package app
 
 import (
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/zcnic/zcnic/flow"
@@ -41,6 +42,10 @@ type pipeRing struct {
 // loop polls until stop is set, then drains its rings, flushes what is
 // in flight, and tells the rings it fills that it is done.
 func (c *Ctx) loop(stop *atomic.Bool, h Handler) error {
+	if c.dbg != nil {
+		c.dbg.tid.Store(int64(syscall.Gettid())) // the thread the checks expect
+		c.v = c.dbg.shadow
+	}
 	defer c.doneProducing()
 	for _, r := range c.rules {
 		r.b.Online(r.slot)
@@ -105,9 +110,18 @@ func (c *Ctx) step(h Handler) int {
 		}
 		got += n
 		c.cur, c.v = s, s.v[:n]
+		if c.dbg != nil {
+			c.v = c.dbg.begin(c, s, n) // the verdicts go to its shadow
+		}
 		h(c, s.pkts[:n])
+		if c.dbg != nil {
+			c.dbg.end(c)
+		}
 	}
 	c.cur, c.v = &noSource, nil
+	if c.dbg != nil {
+		c.v = c.dbg.shadow // a stray verdict lands there, and is caught
+	}
 	return got
 }
 
@@ -188,6 +202,9 @@ func (c *Ctx) settle() {
 	if c.cur != &noSource {
 		clear(c.cur.v)
 		c.cur.s.setAll(0)
+		if c.dbg != nil {
+			c.dbg.abort() // what the handler freed is not freed again
+		}
 	}
 	c.cur, c.v = &noSource, nil
 	c.flush()

@@ -76,6 +76,7 @@ type runner struct {
 	// dev rebases each port's driver counters across resets.
 	devMu sync.Mutex
 	dev   []devRebase
+	dbg   *debugRun // Config.Debug's checks, or nil
 }
 
 // Run sets up the EAL (if it is not running), the mbuf pool and the
@@ -89,15 +90,21 @@ func Run(ctx context.Context, cfg Config, h Handler) (Result, error) {
 	if h == nil {
 		return Result{}, cfgErr("nil handler")
 	}
+	slot, err := acquireRun(&cfg)
+	if err != nil {
+		return Result{}, err
+	}
 	if err := cfg.prologue(nil); err != nil {
+		slot.release(nil)
 		return Result{}, err
 	}
 	r := &runner{cfg: cfg}
 	if err := r.setup(); err != nil {
 		r.teardown()
+		slot.release(nil)
 		return Result{}, err
 	}
-	return r.run(ctx, h)
+	return r.run(ctx, h, slot)
 }
 
 func (r *runner) setup() error {
@@ -153,6 +160,9 @@ func (r *runner) setup() error {
 		}
 	}
 
+	if cfg.Debug {
+		r.dbg = newDebugRun()
+	}
 	seq := poolSeq.Add(1)
 	for i, rc := range cfg.Rings {
 		flags := ring.SingleConsumer | ring.ExactSize
@@ -332,35 +342,41 @@ func (r *runner) newCtx(l LcoreConfig, txq int) (*Ctx, error) {
 	}
 	t.setDrop(&c.mem)
 	c.pub = c.counters()
+	if r.dbg != nil {
+		r.dbg.newCtx(c, r.cfg.Vector)
+	}
 	return c, nil
 }
 
-func (r *runner) run(ctx context.Context, h Handler) (Result, error) {
+// run runs the loops until ctx is done (or the run ends otherwise),
+// tears the run down and releases slot; or, if a loop does not stop
+// within StopTimeout, abandons the run and leaves both to a late
+// teardown once the stuck loops return.
+func (r *runner) run(ctx context.Context, h Handler, slot *runSlot) (Result, error) {
 	var stop atomic.Bool
-	type done struct {
-		lcore uint
-		err   error
-	}
-	results := make(chan done, len(r.ctxs))
+	results := make(chan loopDone, len(r.ctxs))
 	r.start = time.Now()
 	r.pauses = newPauseWatch()
+	if r.dbg != nil {
+		r.dbg.install()
+	}
 	tel := r.publishTelemetry()
-	launched := 0
+	running := map[uint]bool{}
 	var launchErr error
 	for _, c := range r.ctxs {
 		c := c
 		fn := func() error { return c.loop(&stop, h) }
 		if c.lcore == eal.MainLcore() {
-			go func() { results <- done{c.lcore, eal.RunOnMain(fn)} }()
+			go func() { results <- loopDone{c.lcore, eal.RunOnMain(fn)} }()
 		} else {
 			job, err := eal.Launch(c.lcore, fn)
 			if err != nil {
 				launchErr = fmt.Errorf("app: %w", err)
 				break
 			}
-			go func() { results <- done{c.lcore, job.Wait()} }()
+			go func() { results <- loopDone{c.lcore, job.Wait()} }()
 		}
-		launched++
+		running[c.lcore] = true
 	}
 
 	var tick <-chan time.Time
@@ -370,31 +386,52 @@ func (r *runner) run(ctx context.Context, h Handler) (Result, error) {
 		tick = t.C
 	}
 	var errs []error
+	// stopAll ends every loop; the first call starts the StopTimeout.
+	var deadline <-chan time.Time
+	stopAll := func() {
+		stop.Store(true)
+		if deadline == nil && r.cfg.StopTimeout > 0 {
+			deadline = time.After(r.cfg.StopTimeout)
+		}
+	}
 	if launchErr != nil {
 		errs = append(errs, launchErr)
-		stop.Store(true)
+		stopAll()
+	}
+	var misuse <-chan struct{}
+	if r.dbg != nil {
+		misuse = r.dbg.failed
 	}
 	idle, idleTick := r.newIdleWatch()
 	var ended bool
-	for finished := 0; finished < launched; {
+	for len(running) > 0 {
 		select {
 		case <-ctx.Done():
-			stop.Store(true)
+			stopAll()
 			ctx = context.Background() // stop once; then wait for the loops
+		case <-misuse:
+			stopAll()
+			misuse = nil
 		case <-idleTick:
 			if !ended && idle.ended(r.rxPackets()) {
 				ended = true
-				stop.Store(true)
+				stopAll()
 			}
 		case <-tick:
 			r.cfg.OnStats(r.snapshot())
 		case d := <-results:
-			finished++
+			delete(running, d.lcore)
 			if d.err != nil {
 				errs = append(errs, fmt.Errorf("app: lcore %d: %w", d.lcore, d.err))
 			}
-			stop.Store(true) // one loop ended: end them all
+			stopAll() // one loop ended: end them all
+		case <-deadline:
+			return r.abandon(running, results, tel, slot, idle, ended, errs)
 		}
+	}
+	if r.dbg != nil {
+		r.dbg.uninstall()
+		errs = append(r.dbg.errors(), errs...)
 	}
 	r.drainRings()
 	res := Result{Snapshot: r.snapshot()}
@@ -403,6 +440,7 @@ func (r *runner) run(ctx context.Context, h Handler) (Result, error) {
 	if err := r.teardown(); err != nil {
 		errs = append(errs, err)
 	}
+	slot.release(nil)
 	res.Leaked = r.leaked
 	res.Idle = ended
 	if idle != nil {
@@ -414,19 +452,56 @@ func (r *runner) run(ctx context.Context, h Handler) (Result, error) {
 	return res, errors.Join(errs...)
 }
 
+// loopDone is a loop's end: its lcore and its error.
+type loopDone struct {
+	lcore uint
+	err   error
+}
+
+// abandon is the end of a run whose loops on the lcores of stuck did not
+// stop in time (see StopTimeoutError): it returns the counters so far and
+// the error at once, and leaves the teardown, which would pull the ports
+// and the loops' memory from under a stuck loop that wakes up, to a
+// goroutine that waits for those loops to return. The run slot stays
+// held until then.
+func (r *runner) abandon(stuck map[uint]bool, results <-chan loopDone, tel uint64, slot *runSlot, idle *idleWatch, ended bool, errs []error) (Result, error) {
+	var lcores []uint
+	for l := range stuck {
+		lcores = append(lcores, l)
+	}
+	slices.Sort(lcores)
+	slot.abandon(lcores)
+	if idle != nil {
+		idle.stop()
+	}
+	res := Result{Snapshot: r.snapshot(), Idle: ended}
+	res.Loops = r.layoutLoops()
+	if r.dbg != nil {
+		errs = append(r.dbg.errors(), errs...)
+	}
+	errs = append(errs, &StopTimeoutError{Lcores: lcores, Timeout: r.cfg.StopTimeout})
+	go func() {
+		for range lcores {
+			<-results
+		}
+		if r.dbg != nil {
+			r.dbg.uninstall()
+		}
+		r.drainRings()
+		clearTelemetry(tel)
+		err := r.teardown()
+		if err == nil && r.leaked > 0 {
+			err = fmt.Errorf("app: abandoned run: %d mbufs were not returned to the pool", r.leaked)
+		}
+		slot.release(err)
+	}()
+	return res, errors.Join(errs...)
+}
+
 // layout describes the loops and the ports' queues as they ran; the
 // ports are still started.
 func (r *runner) layout() ([]Loop, []PortQueues) {
-	var loops []Loop
-	txq := 0
-	for _, l := range r.cfg.Lcores {
-		lp := Loop{Lcore: l.Lcore, Rx: slices.Clone(l.Rx), TxQueue: -1}
-		if !l.NoTx {
-			lp.TxQueue = txq
-			txq++
-		}
-		loops = append(loops, lp)
-	}
+	loops := r.layoutLoops()
 	qs := make([]PortQueues, len(r.ports))
 	for i, p := range r.ports {
 		q := PortQueues{RxQueues: r.cfg.rxQueues(i), TxQueues: max(r.cfg.txLoops(), 1)}
@@ -439,6 +514,21 @@ func (r *runner) layout() ([]Loop, []PortQueues) {
 		qs[i] = q
 	}
 	return loops, qs
+}
+
+// layoutLoops describes the loops as they ran.
+func (r *runner) layoutLoops() []Loop {
+	var loops []Loop
+	txq := 0
+	for _, l := range r.cfg.Lcores {
+		lp := Loop{Lcore: l.Lcore, Rx: slices.Clone(l.Rx), TxQueue: -1}
+		if !l.NoTx {
+			lp.TxQueue = txq
+			txq++
+		}
+		loops = append(loops, lp)
+	}
+	return loops
 }
 
 // leakError says how many mbufs did not come back and who may hold them:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/zcnic/zcnic/internal/mbufcheck"
 	"github.com/zcnic/zcnic/internal/rte"
 )
 
@@ -63,10 +64,26 @@ func (b *Burst) Push(m *Mbuf) bool {
 // Free frees every mbuf held (rte_pktmbuf_free_bulk: one cgo call) and
 // empties the burst.
 func (b *Burst) Free() {
+	if c := mbufcheck.Get(); c != nil {
+		b.checkFree(c)
+	}
 	if len(b.pkts) > 0 {
 		cFreeBulk(b.arr, len(b.pkts))
 		b.pkts = b.pkts[:0]
 	}
+}
+
+// checkFree asks c about every mbuf Free is about to free, and leaves
+// out those it refuses.
+func (b *Burst) checkFree(c mbufcheck.Checker) {
+	n := 0
+	for _, m := range b.pkts {
+		if c.Free(unsafe.Pointer(m), "mbuf.Burst.Free") {
+			b.pkts[n] = m
+			n++
+		}
+	}
+	b.pkts = b.pkts[:n]
 }
 
 // Clear forgets the mbufs held without freeing them, for when their
@@ -87,6 +104,11 @@ func (b *Burst) Alloc(pool *Pool, n int) error {
 		return rte.Errf("rte_pktmbuf_alloc_bulk", r, "pool %s has fewer than %d mbufs free to this thread; %d available counting every lcore's cache", pool.Name(), n, pool.Available())
 	}
 	b.pkts = b.pkts[:len(b.pkts)+n]
+	if c := mbufcheck.Get(); c != nil {
+		for _, m := range b.pkts[len(b.pkts)-n:] {
+			c.Alloc(unsafe.Pointer(m))
+		}
+	}
 	return nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"unsafe"
+
+	"github.com/zcnic/zcnic/internal/mbufcheck"
 )
 
 // Mbuf is a DPDK packet buffer (struct rte_mbuf). It is only ever used
@@ -145,7 +147,16 @@ func (m *Mbuf) Reset() { cReset(m) }
 // Free returns m (and every segment chained to it) to its pool
 // (rte_pktmbuf_free; one cgo call). m must not be used afterwards. For
 // many mbufs, Burst.Free is one call for all of them.
-func (m *Mbuf) Free() { cFree(m) }
+//
+// During a run with app.Config.Debug, a Free that would free m a second
+// time, or free a packet its loop still owns, is refused and reported
+// by the run instead.
+func (m *Mbuf) Free() {
+	if c := mbufcheck.Get(); c != nil && !c.Free(unsafe.Pointer(m), "mbuf.Free") {
+		return
+	}
+	cFree(m)
+}
 
 // Port is the input port of a received packet, or the port field as set.
 func (m *Mbuf) Port() uint16 { return *m.u16(offPort) }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/zcnic/zcnic/hugepages"
 	"github.com/zcnic/zcnic/internal/fdlimit"
+	"github.com/zcnic/zcnic/internal/mbufcheck"
 	"github.com/zcnic/zcnic/internal/rte"
 )
 
@@ -167,4 +168,10 @@ func (p *Pool) Ptr() unsafe.Pointer { return unsafe.Pointer(p.live()) }
 // Alloc takes one mbuf from the pool (rte_pktmbuf_alloc; one cgo call),
 // reset and empty. It returns nil when the pool is empty. Use
 // Burst.Alloc to take many in one call.
-func (p *Pool) Alloc() *Mbuf { return cAlloc(p.live()) }
+func (p *Pool) Alloc() *Mbuf {
+	m := cAlloc(p.live())
+	if c := mbufcheck.Get(); c != nil && m != nil {
+		c.Alloc(unsafe.Pointer(m))
+	}
+	return m
+}
