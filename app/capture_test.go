@@ -150,7 +150,7 @@ func TestCaptureDurationStops(t *testing.T) {
 	start := time.Now()
 	res, err := Capture(context.Background(), cfg, CaptureConfig{Writer: &buf, Duration: 500 * time.Millisecond})
 	require.NoError(t, err)
-	assert.InDelta(t, 0.5, time.Since(start).Seconds(), 0.4, "Duration ended the capture")
+	assert.GreaterOrEqual(t, time.Since(start), 500*time.Millisecond, "Duration ended the capture, not before")
 	assert.Equal(t, uint64(len(in)), res.Captured)
 	r, err := pcapgo.NewReader(&buf)
 	require.NoError(t, err)

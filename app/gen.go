@@ -93,7 +93,12 @@ func (b *tokenBucket) take(n int) int {
 		b.base = time.Now()
 		return 0
 	}
-	now := int64(time.Since(b.base))
+	return b.takeAt(n, int64(time.Since(b.base)))
+}
+
+// takeAt is take at now nanoseconds after the bucket's first take: the
+// clock given, so that tests can drive it.
+func (b *tokenBucket) takeAt(n int, now int64) int {
 	dt := now - b.last
 	b.last = now
 	if dt > int64(time.Second) {
