@@ -5,7 +5,14 @@
 // --no-huge), and the Go runtime reserves its own. Under a smaller limit
 // EAL fails with "Cannot get a virtual area", which reads like a lack of
 // memory, or a thread cannot be created and the process aborts.
+//
+// aslimit.c checks the limit once more, before the Go runtime starts, in
+// every program that links this package: a limit too small for the
+// runtime itself ends the process with a message and exit status 1
+// rather than the runtime's fatal error and status 2.
 package aslimit
+
+import "C"
 
 import (
 	"fmt"

@@ -7,7 +7,9 @@
 // runtime calls it before the Go runtime's own start): it raises the
 // soft limit to the hard one, and below what the runtime needs it says
 // why and exits 1, a failed run. Larger limits are checked, against
-// DPDK's needs, when EAL starts (internal/aslimit).
+// DPDK's needs, when EAL starts (aslimit.go, from eal.Init). Every
+// program that links eal has it: below this limit its Go runtime could
+// not have started anyway.
 
 #include <stdio.h>
 #include <sys/resource.h>
