@@ -63,9 +63,10 @@ struct zc_memif_pmd {
 
 _Static_assert(sizeof(rte_spinlock_t) == 4, "rte_spinlock_t is not one int: check port/memif.c");
 _Static_assert(offsetof(struct zc_memif_pmd, flags) == 8 &&
+	offsetof(struct zc_memif_pmd, socket_filename) == 16 &&
 	offsetof(struct zc_memif_pmd, cc) == 48 &&
 	offsetof(struct zc_memif_pmd, cc_lock) == 56,
-	"struct pmd_internals (net_memif, DPDK 22.11): flags, cc or cc_lock not where port/memif.c reads them");
+	"struct pmd_internals (net_memif, DPDK 22.11): flags, socket_filename, cc or cc_lock not where port/memif.c reads them");
 _Static_assert(offsetof(struct zc_memif_queue, type) == 16 &&
 	offsetof(struct zc_memif_queue, in_port) == 22 &&
 	offsetof(struct zc_memif_queue, buffers) == 32,
