@@ -318,7 +318,7 @@ func (r *runner) newCtx(l LcoreConfig, txq int) (*Ctx, error) {
 	txCap := min(max(4*r.cfg.Vector, 2*nsrc*r.cfg.Vector), mbuf.MaxBurst)
 	if !l.NoTx {
 		for i, p := range r.ports {
-			c.txv = append(c.txv, t.addTx(&c.mem, i, p.ID(), uint16(txq), txCap))
+			c.txv = append(c.txv, t.addTx(&c.mem, i, p.ID(), uint16(txq), p.BurstLock(), txCap))
 		}
 	}
 	c.fills = make([]bool, len(r.rings))
@@ -329,16 +329,16 @@ func (r *runner) newCtx(l LcoreConfig, txq int) (*Ctx, error) {
 		}
 	}
 	t.setNRings(len(r.rings))
-	add := func(src source, in int, id, queue uint16, ring unsafe.Pointer) {
-		src.s, src.pkts, src.v = t.addSrc(&c.mem, in, id, queue, ring)
+	add := func(src source, in int, id, queue uint16, lock, ring unsafe.Pointer) {
+		src.s, src.pkts, src.v = t.addSrc(&c.mem, in, id, queue, lock, ring)
 		c.srcs = append(c.srcs, src)
 	}
 	for _, q := range l.Rx {
-		add(source{q: q, ring: -1}, q.Port, r.ports[q.Port].ID(), uint16(q.Queue), nil)
+		add(source{q: q, ring: -1}, q.Port, r.ports[q.Port].ID(), uint16(q.Queue), r.ports[q.Port].BurstLock(), nil)
 	}
 	c.nq = len(c.srcs)
 	for _, ri := range r.cfg.ringsTo(l.Lcore) {
-		add(source{q: Queue{-1, -1}, ring: ri}, -1, 0, 0, r.rings[ri].r.Ptr())
+		add(source{q: Queue{-1, -1}, ring: ri}, -1, 0, 0, nil, r.rings[ri].r.Ptr())
 	}
 	t.setDrop(&c.mem)
 	c.pub = c.counters()

@@ -8,6 +8,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
+#include <rte_spinlock.h>
 
 #include "turn.h"
 
@@ -52,13 +53,34 @@ static inline int any_own_verdict(const int16_t *v, uint16_t n)
 	return own != 0;
 }
 
+/* Bursts under the port's burst lock, if it has one (turn.h). */
+static inline uint16_t rx_burst(const struct zc_src *s, struct rte_mbuf **a, uint16_t n)
+{
+	if (likely(s->lock == NULL))
+		return rte_eth_rx_burst(s->port, s->queue, a, n);
+	rte_spinlock_lock(s->lock);
+	n = rte_eth_rx_burst(s->port, s->queue, a, n);
+	rte_spinlock_unlock(s->lock);
+	return n;
+}
+
+static inline uint16_t tx_burst(const struct zc_out *q, struct rte_mbuf **a, uint16_t n)
+{
+	if (likely(q->lock == NULL))
+		return rte_eth_tx_burst(q->port, q->queue, a, n);
+	rte_spinlock_lock(q->lock);
+	n = rte_eth_tx_burst(q->port, q->queue, a, n);
+	rte_spinlock_unlock(q->lock);
+	return n;
+}
+
 /* tx sends n packets of a on tx queue q (port index i) and counts what
  * the port took; it returns that number. */
 static inline uint16_t tx(struct zc_turn *t, uint16_t i, struct zc_out *q, struct rte_mbuf **a, uint16_t n)
 {
 	/* Count bytes before the port may free the mbufs. */
 	uint64_t bytes = t->count_bytes ? sum_bytes(a, n) : 0;
-	uint16_t s = rte_eth_tx_burst(q->port, q->queue, a, n);
+	uint16_t s = tx_burst(q, a, n);
 	if (t->count_bytes && s < n)
 		bytes -= sum_bytes(a + s, n - s);
 	t->c.pc[i].tx_pkts += s;
@@ -191,7 +213,7 @@ static uint16_t poll(struct zc_turn *t, struct zc_src *s)
 	}
 	do {
 		uint16_t want = RTE_MIN(t->burst, t->vector - got);
-		uint16_t n = rte_eth_rx_burst(s->port, s->queue, s->rx + got, want);
+		uint16_t n = rx_burst(s, s->rx + got, want);
 		got += n;
 		if (n < want)
 			break;

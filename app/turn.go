@@ -73,10 +73,12 @@ func (m *cmem) mbufArray(n int) **C.struct_rte_mbuf {
 }
 
 // addTx makes tx queue i (port index i) with room for cap packets and
-// returns a Go view of its array, for Inject.
-func (t *cturn) addTx(mem *cmem, i int, port, queue uint16, cap int) []*mbuf.Mbuf {
+// returns a Go view of its array, for Inject. lock is the port's burst
+// lock (port.Port.BurstLock), or nil.
+func (t *cturn) addTx(mem *cmem, i int, port, queue uint16, lock unsafe.Pointer, cap int) []*mbuf.Mbuf {
 	q := &t.tx[i]
 	q.arr = mem.mbufArray(cap)
+	q.lock = (*C.rte_spinlock_t)(lock)
 	q.port, q.queue, q.cap = C.uint16_t(port), C.uint16_t(queue), C.uint16_t(cap)
 	t.ntx = C.uint16_t(i + 1)
 	return mbufs(q.arr, cap)
@@ -93,9 +95,10 @@ func (t *cturn) addRing(mem *cmem, r int, ring unsafe.Pointer, cap int) {
 func (t *cturn) setNRings(n int) { t.nrq = C.uint16_t(n) }
 
 // addSrc adds a source polling port (id, queue), whose index in
-// Config.Ports is in, or ring if not nil. It returns the source and Go
-// views of its packet and verdict arrays, of the turn's vector.
-func (t *cturn) addSrc(mem *cmem, in int, id, queue uint16, ring unsafe.Pointer) (*csrc, []*mbuf.Mbuf, []int16) {
+// Config.Ports is in and whose burst lock (port.Port.BurstLock) is lock,
+// or ring if not nil. It returns the source and Go views of its packet
+// and verdict arrays, of the turn's vector.
+func (t *cturn) addSrc(mem *cmem, in int, id, queue uint16, lock, ring unsafe.Pointer) (*csrc, []*mbuf.Mbuf, []int16) {
 	s := (*csrc)(&t.src[t.nsrc])
 	t.nsrc++
 	n := int(t.vector)
@@ -104,6 +107,7 @@ func (t *cturn) addSrc(mem *cmem, in int, id, queue uint16, ring unsafe.Pointer)
 	// reads them so).
 	s.v = (*C.int16_t)(mem.alloc((n+3)&^3, 2))
 	s.ring = (*C.struct_rte_ring)(ring)
+	s.lock = (*C.rte_spinlock_t)(lock)
 	s.port, s.queue, s.in = C.uint16_t(id), C.uint16_t(queue), C.int16_t(in)
 	s.active = 1
 	return s, mbufs(s.rx, n), unsafe.Slice((*int16)(unsafe.Pointer(s.v)), n)

@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <rte_config.h>
 #include <rte_cycles.h>
+#include <rte_spinlock.h>
 
 struct rte_mbuf;
 struct rte_ring;
@@ -176,10 +177,18 @@ struct zc_counters {
 	struct zc_lat lat;             /* rx to tx, with latency on */
 };
 
+/*
+ * A port's burst lock (port.Port.BurstLock): held around every rx and tx
+ * burst on a net_memif port, whose driver unmaps the rings on the EAL
+ * interrupt thread when the peer goes (port/memif.h); NULL, and no cost
+ * but a predicted branch, for every other driver.
+ */
+
 /* A tx queue or a ring this loop fills: arr holds n packets of cap. */
 struct zc_out {
 	struct rte_mbuf **arr;
 	struct rte_ring *ring; /* a ring output; NULL if not filled here */
+	rte_spinlock_t *lock;  /* the port's burst lock, or NULL */
 	uint16_t port, queue;
 	uint16_t n, cap;
 };
@@ -199,6 +208,7 @@ struct zc_src {
 	int16_t *v;            /* their verdicts, written by Go, a whole
 	                          number of 8-byte words long */
 	struct rte_ring *ring; /* the ring to dequeue from, or NULL */
+	rte_spinlock_t *lock;  /* the port's burst lock, or NULL */
 	uint16_t port, queue;
 	int16_t in;            /* the port's index; -1 for a ring */
 	uint16_t got;          /* packets in rx waiting for their verdicts */

@@ -10,39 +10,57 @@ package port
 #include <rte_ethdev.h>
 #include <rte_devargs.h>
 #include <rte_build_config.h>
+#include <rte_spinlock.h>
 #include "memif.h" // zc_free_segs
 #include "queues.h"
 
-// Burst arrays arrive as uintptr_t: they are C memory, and a pointer-typed
-// argument would make cgo run its pointer check on every call.
-static uint16_t zc_rx(uint16_t port, uint16_t q, uintptr_t pkts, uint16_t n) {
-	return rte_eth_rx_burst(port, q, (struct rte_mbuf **)pkts, n);
+// Burst arrays (and the port's burst lock, Port.BurstLock) arrive as
+// uintptr_t: they are C memory, and a pointer-typed argument would make
+// cgo run its pointer check on every call.
+static inline uint16_t zc_rx_locked(uint16_t port, uint16_t q, uintptr_t lock, struct rte_mbuf **pkts, uint16_t n) {
+	if (lock == 0)
+		return rte_eth_rx_burst(port, q, pkts, n);
+	rte_spinlock_lock((rte_spinlock_t *)lock);
+	n = rte_eth_rx_burst(port, q, pkts, n);
+	rte_spinlock_unlock((rte_spinlock_t *)lock);
+	return n;
+}
+
+static uint16_t zc_rx(uint16_t port, uint16_t q, uintptr_t lock, uintptr_t pkts, uint16_t n) {
+	return zc_rx_locked(port, q, lock, (struct rte_mbuf **)pkts, n);
 }
 
 // Transmit n; the unsent stay in pkts, moved to the front.
-static uint16_t zc_tx_arr(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n) {
-	uint16_t sent = rte_eth_tx_burst(port, q, pkts, n);
+static uint16_t zc_tx_arr(uint16_t port, uint16_t q, uintptr_t lock, struct rte_mbuf **pkts, uint16_t n) {
+	uint16_t sent;
+	if (lock == 0) {
+		sent = rte_eth_tx_burst(port, q, pkts, n);
+	} else {
+		rte_spinlock_lock((rte_spinlock_t *)lock);
+		sent = rte_eth_tx_burst(port, q, pkts, n);
+		rte_spinlock_unlock((rte_spinlock_t *)lock);
+	}
 	if (sent > 0 && sent < n)
 		memmove(pkts, pkts + sent, (n - sent) * sizeof(*pkts));
 	return sent;
 }
 
-static uint16_t zc_tx(uint16_t port, uint16_t q, uintptr_t pkts, uint16_t n) {
-	return zc_tx_arr(port, q, (struct rte_mbuf **)pkts, n);
+static uint16_t zc_tx(uint16_t port, uint16_t q, uintptr_t lock, uintptr_t pkts, uint16_t n) {
+	return zc_tx_arr(port, q, lock, (struct rte_mbuf **)pkts, n);
 }
 
 // Transmit tx[0:ntx] (the unsent move to the front), then receive into
 // rx after its first rxlen (or after the unsent, when rx is tx), up to
 // rxcap: one crossing for a forwarding loop's turn. Returns sent<<16|got.
-static uint32_t zc_txrx(uint16_t txp, uint16_t txq, uintptr_t txa, uint16_t ntx,
-		uint16_t rxp, uint16_t rxq, uintptr_t rxa, uint16_t rxlen, uint16_t rxcap) {
+static uint32_t zc_txrx(uint16_t txp, uint16_t txq, uintptr_t txlock, uintptr_t txa, uint16_t ntx,
+		uint16_t rxp, uint16_t rxq, uintptr_t rxlock, uintptr_t rxa, uint16_t rxlen, uint16_t rxcap) {
 	struct rte_mbuf **tx = (struct rte_mbuf **)txa, **rx = (struct rte_mbuf **)rxa;
 	uint16_t sent = 0, got;
 	if (ntx > 0)
-		sent = zc_tx_arr(txp, txq, tx, ntx);
+		sent = zc_tx_arr(txp, txq, txlock, tx, ntx);
 	if (rx == tx)
 		rxlen = ntx - sent;
-	got = rte_eth_rx_burst(rxp, rxq, rx + rxlen, rxcap - rxlen);
+	got = zc_rx_locked(rxp, rxq, rxlock, rx + rxlen, rxcap - rxlen);
 	return (uint32_t)sent << 16 | got;
 }
 
@@ -130,23 +148,23 @@ import (
 
 // MaxPorts is the number of ports DPDK was built for (RTE_MAX_ETHPORTS).
 const MaxPorts = 32 // RTE_MAX_ETHPORTS
-func cRx(port, q uint16, b *mbuf.Burst) int {
-	n := C.zc_rx(C.uint16_t(port), C.uint16_t(q), C.uintptr_t(uintptr(b.Tail())), C.uint16_t(b.Room()))
+func cRx(port, q uint16, lock uintptr, b *mbuf.Burst) int {
+	n := C.zc_rx(C.uint16_t(port), C.uint16_t(q), C.uintptr_t(lock), C.uintptr_t(uintptr(b.Tail())), C.uint16_t(b.Room()))
 	b.Grow(int(n))
 	return int(n)
 }
 
-func cTx(port, q uint16, b *mbuf.Burst) int {
+func cTx(port, q uint16, lock uintptr, b *mbuf.Burst) int {
 	n := b.Len()
-	sent := int(C.zc_tx(C.uint16_t(port), C.uint16_t(q), C.uintptr_t(uintptr(b.Array())), C.uint16_t(n)))
+	sent := int(C.zc_tx(C.uint16_t(port), C.uint16_t(q), C.uintptr_t(lock), C.uintptr_t(uintptr(b.Array())), C.uint16_t(n)))
 	b.SetLen(n - sent)
 	return sent
 }
 
-func cTxRx(txp, txq uint16, tx *mbuf.Burst, rxp, rxq uint16, rx *mbuf.Burst) (int, int) {
+func cTxRx(txp, txq uint16, txlock uintptr, tx *mbuf.Burst, rxp, rxq uint16, rxlock uintptr, rx *mbuf.Burst) (int, int) {
 	ntx := tx.Len()
-	r := C.zc_txrx(C.uint16_t(txp), C.uint16_t(txq), C.uintptr_t(uintptr(tx.Array())), C.uint16_t(ntx),
-		C.uint16_t(rxp), C.uint16_t(rxq), C.uintptr_t(uintptr(rx.Array())), C.uint16_t(rx.Len()), C.uint16_t(rx.Cap()))
+	r := C.zc_txrx(C.uint16_t(txp), C.uint16_t(txq), C.uintptr_t(txlock), C.uintptr_t(uintptr(tx.Array())), C.uint16_t(ntx),
+		C.uint16_t(rxp), C.uint16_t(rxq), C.uintptr_t(rxlock), C.uintptr_t(uintptr(rx.Array())), C.uint16_t(rx.Len()), C.uint16_t(rx.Cap()))
 	sent, got := int(r>>16), int(r&0xffff)
 	if rx == tx {
 		tx.SetLen(ntx - sent + got)

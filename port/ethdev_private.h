@@ -1,8 +1,9 @@
 // The beginning of DPDK 22.11's private struct rte_eth_dev and struct
 // rte_eth_dev_data (lib/ethdev/ethdev_driver.h, not installed by
 // Debian's libdpdk-dev), for memif.c and afxdp.c, which reach a
-// driver's queues through them. Only the fields up to the queue counts
-// are described; callers check what they read before trusting it.
+// driver's queues and private data through them. Only the fields up to
+// dev_private are described; callers check what they read before
+// trusting it.
 //
 // The layout depends on the architecture only through the pointer size,
 // the build's RTE_CACHE_LINE_SIZE (64 on x86-64, 128 in Debian's generic
@@ -38,14 +39,17 @@ struct zc_eth_dev_data {
 	void **tx_queues;
 	uint16_t nb_rx_queues;
 	uint16_t nb_tx_queues;
+	struct rte_eth_dev_sriov sriov; // public (rte_ethdev.h): 6 bytes
+	void *dev_private;              // the driver's struct pmd_internals
 };
 
 _Static_assert(RTE_ETH_NAME_MAX_LEN == 64, "rte_eth_dev_data.name is not 64 bytes: check port/ethdev_private.h");
 _Static_assert(offsetof(struct zc_eth_dev_data, rx_queues) == 64 &&
 	offsetof(struct zc_eth_dev_data, tx_queues) == 72 &&
 	offsetof(struct zc_eth_dev_data, nb_rx_queues) == 80 &&
-	offsetof(struct zc_eth_dev_data, nb_tx_queues) == 82,
-	"struct rte_eth_dev_data (DPDK 22.11): queue arrays not where port/ethdev_private.h reads them");
+	offsetof(struct zc_eth_dev_data, nb_tx_queues) == 82 &&
+	offsetof(struct zc_eth_dev_data, dev_private) == 96,
+	"struct rte_eth_dev_data (DPDK 22.11): queue arrays or dev_private not where port/ethdev_private.h reads them");
 
 struct zc_eth_dev_head {
 	void *burst_fns[6]; // rx/tx burst, tx prepare, rx_queue_count, descriptor status

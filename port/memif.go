@@ -1,7 +1,8 @@
 package port
 
 // Everything zcnic does about net_memif (with memif.c and memif.h): the
-// mbufs its zero-copy rings hold at Stop.
+// mbufs its zero-copy rings hold at Stop, and the lock that keeps a
+// burst safe when the peer dies.
 
 /*
 #include "memif.h"
@@ -16,6 +17,7 @@ import (
 
 func init() {
 	heldAtStop = memifHeld
+	burstLockOf = memifBurstLock
 }
 
 // memifHeld: net_memif in zero-copy mode never gives back the mbufs its
@@ -27,6 +29,20 @@ func memifHeld(p *Port) (held, error) {
 		return held{}, rte.Errf("net_memif zero-copy rings", -n, "%s: this DPDK's driver layout is not 22.11's, so the mbufs its rings hold cannot be given back", p)
 	}
 	return held{arr, n}, nil
+}
+
+// memifBurstLock: when the peer dies, DPDK 22.11's net_memif unmaps the
+// rings on the interrupt thread while an lcore may be inside a burst
+// reading them (memif.h); a burst made under the driver's cc_lock is
+// safe. It returns that lock for a net_memif port, nil for another's, and
+// refuses a net_memif whose structures are not 22.11's: polling it
+// unguarded would crash the process when a peer dies.
+func memifBurstLock(p *Port) (unsafe.Pointer, error) {
+	var lock *C.rte_spinlock_t
+	if r := C.zc_memif_burst_lock(C.uint16_t(p.id), &lock); r != 0 {
+		return nil, rte.Errf("net_memif burst lock", -int(r), "%s: this DPDK's driver layout is not 22.11's, so a burst cannot be kept safe from the peer's exit (the driver unmaps the rings under it)", p)
+	}
+	return unsafe.Pointer(lock), nil
 }
 
 // cMemifHeld returns what a net_memif zero-copy port's rings hold (see

@@ -289,3 +289,36 @@ func twoProcessEcho(t *testing.T, driver, devargs, sock, role string, zeroCopy b
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// Only a net_memif port has a burst lock (its driver's cc_lock, see
+// memif.h), and Rx and Tx take and release it: two bursts in a row on
+// an unconnected memif server return nothing and do not deadlock. A
+// closed port has none any more.
+func TestBurstLockOnlyOnMemif(t *testing.T) {
+	pool := newPool(t, 2047)
+	null := attach(t, uniq("net_null")+",no-rx=1", pool)
+	assert.Nil(t, null.BurstLock(), "net_null needs no lock")
+
+	sock := filepath.Join(t.TempDir(), "m.sock")
+	require.Less(t, len(sock), 108, "a unix socket path must fit sun_path; set TMPDIR shorter")
+	p, err := attachNoCleanup(uniq("net_memif")+",role=server,id=0,socket="+sock+",socket-abstract=no", pool)
+	require.NoError(t, err)
+	require.NotNil(t, p.BurstLock(), "net_memif's bursts hold the driver's cc_lock")
+	b := newBurst(t, 32)
+	for i := 0; i < 2; i++ {
+		n, err := p.Rx(0, b)
+		require.NoError(t, err)
+		assert.Zero(t, n, "no peer, no packets")
+	}
+	m := pool.Alloc()
+	require.NotNil(t, m)
+	require.True(t, b.Push(m))
+	for i := 0; i < 2; i++ {
+		sent, err := p.Tx(0, b)
+		require.NoError(t, err)
+		assert.Zero(t, sent, "no peer: nothing sent")
+	}
+	b.Free()
+	require.NoError(t, p.Close())
+	assert.Nil(t, p.BurstLock(), "the lock went with the device")
+}

@@ -37,6 +37,7 @@ type Port struct {
 	nrx        atomic.Uint32
 	ntx        atomic.Uint32
 	txOffloads atomic.Uint64
+	burstLock  atomic.Pointer[byte] // C rte_spinlock_t * a burst holds, or nil (BurstLock)
 	started    atomic.Bool
 	closed     atomic.Bool
 }
@@ -313,11 +314,32 @@ func (p *Port) Configure(cfg Config) error {
 			return rte.Errf("rte_eth_promiscuous_enable", r, "%s", p)
 		}
 	}
+	lock, err := burstLockOf(p)
+	if err != nil {
+		return err
+	}
+	p.burstLock.Store((*byte)(lock))
 	p.nrx.Store(uint32(cfg.RxQueues))
 	p.ntx.Store(uint32(cfg.TxQueues))
 	p.txOffloads.Store(cfg.TxOffloads)
 	return nil
 }
+
+// BurstLock is the lock (a C rte_spinlock_t *) that every
+// rte_eth_rx_burst and rte_eth_tx_burst on the port must hold, for C
+// code that makes its own bursts, like the app package's loop; nil for
+// the drivers that need none, which is every driver but net_memif. Rx,
+// Tx and TxRx take it themselves. DPDK 22.11's net_memif unmaps its
+// rings on the EAL interrupt thread when the peer goes, under a burst
+// that may be reading them; a burst holding the lock is kept clear of
+// that (port/memif.h says how). The lock is set by Configure and lives
+// until Close.
+func (p *Port) BurstLock() unsafe.Pointer {
+	return unsafe.Pointer(p.burstLock.Load())
+}
+
+// lockArg is the burst lock as the C burst helpers take it.
+func (p *Port) lockArg() uintptr { return uintptr(unsafe.Pointer(p.burstLock.Load())) }
 
 func (p *Port) rxPool(cfg Config, q int) *mbuf.Pool {
 	if cfg.RxPools != nil {
@@ -339,6 +361,9 @@ var (
 	// never give back, just before the port is stopped or closed.
 	heldAtStop  = func(*Port) (held, error) { return held{}, nil }
 	heldAtClose = func(*Port) (held, error) { return held{}, nil }
+	// burstLockOf returns the C lock a burst on the configured port must
+	// hold (BurstLock), or nil.
+	burstLockOf = func(*Port) (unsafe.Pointer, error) { return nil, nil }
 	// afterClose runs when Close has released the port.
 	afterClose = func(*Port) {}
 )
@@ -447,6 +472,7 @@ func (p *Port) Close() error {
 		return nil
 	}
 	defer afterClose(p)
+	p.burstLock.Store(nil) // the driver's, freed with the device
 	// Take what the driver's rings hold before the close, free it once
 	// the device is gone; on an error (the rings cannot be read), close
 	// it all the same: what the rings hold stays lost.
@@ -624,7 +650,7 @@ func (p *Port) Rx(q uint16, b *mbuf.Burst) (int, error) {
 	if err := p.check(q, &p.nrx, "rx"); err != nil {
 		return 0, err
 	}
-	return cRx(p.id, q, b), nil
+	return cRx(p.id, q, p.lockArg(), b), nil
 }
 
 // Tx transmits the packets in b on tx queue q (rte_eth_tx_burst: one cgo
@@ -634,7 +660,7 @@ func (p *Port) Tx(q uint16, b *mbuf.Burst) (int, error) {
 	if err := p.check(q, &p.ntx, "tx"); err != nil {
 		return 0, err
 	}
-	return cTx(p.id, q, b), nil
+	return cTx(p.id, q, p.lockArg(), b), nil
 }
 
 // TxRx transmits tx on (txPort, txq), then receives from (rxPort, rxq)
@@ -648,6 +674,6 @@ func TxRx(txPort *Port, txq uint16, tx *mbuf.Burst, rxPort *Port, rxq uint16, rx
 	if err := rxPort.check(rxq, &rxPort.nrx, "rx"); err != nil {
 		return 0, 0, err
 	}
-	sent, received = cTxRx(txPort.id, txq, tx, rxPort.id, rxq, rx)
+	sent, received = cTxRx(txPort.id, txq, txPort.lockArg(), tx, rxPort.id, rxq, rxPort.lockArg(), rx)
 	return sent, received, nil
 }
