@@ -208,6 +208,9 @@ func (c *common) checkInputs(e *env, outputs ...file) (_ *prepared, err error) {
 						name, f, skipped, pcapfile.MaxNetPcapLen, in.OverAt, in.MaxLen, pcapfile.DropName))
 					orig := in
 					in, err = pcapfile.CheckRx(cp, a.InfiniteRx, room)
+					if err != nil {
+						return nil, fmt.Errorf("--vdev %s: rx_pcap %s without its %d records over %d bytes (the copy net_pcap would read): %w", name, f, skipped, pcapfile.MaxNetPcapLen, err)
+					}
 					in.Truncated, in.TruncatedAt, in.CapOverLen, in.CapOverLenAt = orig.Truncated, orig.TruncatedAt, orig.CapOverLen, orig.CapOverLenAt
 				}
 				if err != nil {
