@@ -250,6 +250,23 @@ func TestBadPcaps(t *testing.T) {
 	assert.Equal(t, 10, len(got))
 	assert.Equal(t, udpFrame(100), got[1], "record 2 with its captured bytes")
 
+	// A record longer than the file's snapshot length is read by libpcap
+	// cut to it (tcpdump's tests/aoe-oobr-1.pcap): replayed so, and said.
+	snap := filepath.Join(dir, "snap.pcap")
+	bb = append([]byte(nil), b...)
+	binary.LittleEndian.PutUint32(bb[16:], 50) // the header's snapshot length
+	require.NoError(t, os.WriteFile(snap, bb, 0o644))
+	r = zcnic(t, 20*time.Second, "fwd", "--mode", "io", "--vdev", "net_pcap0,rx_pcap="+snap, "--vdev", "net_pcap1,rx_pcap="+empty+",tx_pcap="+out,
+		"--idle", "1s", "--json", "--stats-interval", "0")
+	s = runJSON(t, r)
+	checkSums(t, s)
+	assert.Contains(t, r.stderr, "zcnic: WARNING: net_pcap0: rx_pcap "+snap+": 10 records are longer than the file's snapshot length, 50 bytes (the first is record 1): libpcap, and so net_pcap, replays their first 50 bytes")
+	assert.Contains(t, r.stderr, "zcnic: net_pcap0: rx_pcap "+snap+": 10 records (pcap, 50 to 50 bytes)")
+	got, err = testpkts.ReadPcap(out)
+	require.NoError(t, err)
+	require.Len(t, got, 10)
+	assert.Equal(t, udpFrame(100)[:50], got[0])
+
 	notPcap := filepath.Join(dir, "text.pcap")
 	require.NoError(t, os.WriteFile(notPcap, []byte("not a capture file\n"), 0o644))
 	r = zcnic(t, 20*time.Second, "rxonly", "--vdev", "net_pcap0,rx_pcap="+notPcap, "--duration", "1s")

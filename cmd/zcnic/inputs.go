@@ -212,6 +212,7 @@ func (c *common) checkInputs(e *env, outputs ...file) (_ *prepared, err error) {
 						return nil, fmt.Errorf("--vdev %s: rx_pcap %s without its %d records over %d bytes (the copy net_pcap would read): %w", name, f, skipped, pcapfile.MaxNetPcapLen, err)
 					}
 					in.Truncated, in.TruncatedAt, in.CapOverLen, in.CapOverLenAt = orig.Truncated, orig.TruncatedAt, orig.CapOverLen, orig.CapOverLenAt
+					in.OverSnap, in.OverSnapAt = orig.OverSnap, orig.OverSnapAt
 				}
 				if err != nil {
 					return nil, fmt.Errorf("--vdev %s: rx_pcap %w", name, err)
@@ -226,6 +227,9 @@ func (c *common) checkInputs(e *env, outputs ...file) (_ *prepared, err error) {
 				notes = append(notes, fmt.Sprintf("zcnic: %s: rx_pcap %s: %d records (%s%s)", name, f, in.Records, in.Format, lens))
 				if in.Truncated {
 					notes = append(notes, fmt.Sprintf("zcnic: WARNING: %s: rx_pcap %s: %s", name, f, in.Truncation()))
+				}
+				if in.OverSnap > 0 {
+					notes = append(notes, fmt.Sprintf("zcnic: WARNING: %s: rx_pcap %s: %d records are longer than the file's snapshot length, %d bytes (the first is record %d): libpcap, and so net_pcap, replays their first %d bytes", name, f, in.OverSnap, in.SnapLen, in.OverSnapAt, in.SnapLen))
 				}
 				if in.CapOverLen > 0 {
 					notes = append(notes, fmt.Sprintf("zcnic: WARNING: %s: rx_pcap %s: %d records have a captured length over their packet's length (the first is record %d): replayed as libpcap reads them, with their captured length", name, f, in.CapOverLen, in.CapOverLenAt))

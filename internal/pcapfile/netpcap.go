@@ -151,6 +151,7 @@ func filterPcap(r *bufio.Reader, w io.Writer, magic [4]byte, little bool, max in
 		return 0, 0, err
 	}
 	minor := order.Uint16(h[6:8])
+	snap := snapshot(order.Uint32(h[16:20]))
 	buf := make([]byte, 16+MaxCapLen)
 	for {
 		if _, err := io.ReadFull(r, buf[:16]); err != nil {
@@ -166,7 +167,7 @@ func filterPcap(r *bufio.Reader, w io.Writer, magic [4]byte, little bool, max in
 		if _, err := io.ReadFull(r, buf[16:16+caplen]); err != nil {
 			return kept, skipped, nil
 		}
-		if int(caplen) > max {
+		if int(min(caplen, snap)) > max { // what libpcap will read of it
 			skipped++
 			continue
 		}

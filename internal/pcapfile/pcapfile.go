@@ -67,6 +67,11 @@ type Info struct {
 	// than the packet's length, CapOverLenAt the number of the first:
 	// libpcap reads them (with their captured length), so does net_pcap.
 	CapOverLen, CapOverLenAt int
+	// OverSnap is the number of records of a classic pcap file longer
+	// than the file's snapshot length SnapLen, OverSnapAt the number of
+	// the first: libpcap reads (and net_pcap replays) only their first
+	// SnapLen bytes, and the lengths above are those it reads.
+	OverSnap, OverSnapAt, SnapLen int
 }
 
 // Truncation describes a cut-short file in one phrase, "" if it is not.
@@ -212,6 +217,8 @@ func (s *scanner) pcap(little bool) (Info, error) {
 		return Info{}, s.fail(0, 0, "shorter than a pcap header (24 bytes)")
 	}
 	major, minor := order.Uint16(h[0:2]), order.Uint16(h[2:4])
+	snap := snapshot(order.Uint32(h[12:16]))
+	s.info.SnapLen = int(snap)
 	if major != 2 {
 		return Info{}, s.fail(0, 0, fmt.Sprintf("pcap version %d.%d: only 2.x is read", major, minor))
 	}
@@ -251,8 +258,24 @@ func (s *scanner) pcap(little bool) (Info, error) {
 		if err != nil {
 			return Info{}, err
 		}
+		if caplen > snap {
+			if s.info.OverSnap++; s.info.OverSnap == 1 {
+				s.info.OverSnapAt = s.info.Records + 1
+			}
+			caplen = snap // libpcap reads the first snap bytes
+		}
 		s.record(int(caplen))
 	}
+}
+
+// snapshot is the snapshot length libpcap takes from a classic pcap
+// file's header (pcap_adjust_snapshot): 0 or more than MaxCapLen means
+// MaxCapLen, for Ethernet.
+func snapshot(snaplen uint32) uint32 {
+	if snaplen == 0 || snaplen > MaxCapLen {
+		return MaxCapLen
+	}
+	return snaplen
 }
 
 // pcapng block types that hold packets.

@@ -100,7 +100,7 @@ func TestScanCounts(t *testing.T) {
 	}
 	in, err := scan(t, file())
 	require.NoError(t, err)
-	assert.Equal(t, Info{Format: Pcap}, in, "a header-only file has no records")
+	assert.Equal(t, Info{Format: Pcap, SnapLen: 262144}, in, "a header-only file has no records")
 }
 
 // A file cut mid-record is reported with the records before the cut,
@@ -222,6 +222,44 @@ func TestCheckRx(t *testing.T) {
 	in, err = CheckRx(jumbo, true, 9000)
 	require.NoError(t, err)
 	assert.Equal(t, 2, in.Records)
+}
+
+// libpcap reads a record longer than the file's snapshot length cut to
+// it (21 of tcpdump's test captures have such records, e.g.
+// tests/aoe-oobr-1.pcap: snapshot length 31, a record of 34 bytes):
+// Scan counts them and gives the lengths libpcap reads, and Filter keeps
+// a long record that libpcap reads cut to 65535 or less.
+func TestScanOverSnapLen(t *testing.T) {
+	b := file(60, 100, 40)
+	binary.LittleEndian.PutUint32(b[16:], 50) // the header's snapshot length
+	in, err := scan(t, b)
+	require.NoError(t, err)
+	assert.Equal(t, 50, in.SnapLen)
+	assert.Equal(t, 2, in.OverSnap)
+	assert.Equal(t, 1, in.OverSnapAt)
+	assert.Equal(t, 50, in.MaxLen, "the length libpcap reads")
+	assert.Equal(t, libpcap.Result{Records: 3, MaxLen: 50}, libpcap.Read(b, 10))
+	for _, snap := range []uint32{0, 300000} {
+		binary.LittleEndian.PutUint32(b[16:], snap) // libpcap reads 0 or too much as 262144
+		in, err = scan(t, b)
+		require.NoError(t, err)
+		assert.Equal(t, 262144, in.SnapLen)
+		assert.Zero(t, in.OverSnap)
+		assert.Equal(t, libpcap.Result{Records: 3, MaxLen: 100}, libpcap.Read(b, 10))
+	}
+
+	b = file(60, 80054)
+	binary.LittleEndian.PutUint32(b[16:], 65535)
+	in, err = scan(t, b)
+	require.NoError(t, err)
+	assert.Zero(t, in.Over, "libpcap reads 65535 bytes of it")
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "in"), filepath.Join(dir, "out")
+	require.NoError(t, os.WriteFile(src, b, 0o644))
+	kept, skipped, err := Filter(src, dst, MaxNetPcapLen)
+	require.NoError(t, err)
+	assert.Equal(t, 2, kept)
+	assert.Zero(t, skipped)
 }
 
 // Filter copies a file without its records over the limit, both formats,
