@@ -604,7 +604,7 @@ func (d *devRebase) next(cur DevCounters) DevCounters {
 	}
 	d.last = cur
 	out := d.base.plus(cur)
-	out.Read, out.Resets = true, d.resets
+	out.Read, out.Resets, out.TxCut = true, d.resets, cur.TxCut
 	out.Bytes = !(out.RxPackets > 0 && out.RxBytes == 0 || out.TxPackets > 0 && out.TxBytes == 0)
 	return out
 }
@@ -634,6 +634,7 @@ func devCounters(p *port.Port) DevCounters {
 		RxPackets: st.RxPackets, TxPackets: st.TxPackets,
 		RxBytes: st.RxBytes, TxBytes: st.TxBytes,
 		RxMissed: st.RxMissed, RxErrors: st.RxErrors, TxErrors: st.TxErrors, RxNoMbuf: st.RxNoMbuf,
+		TxCut: p.TxCut(),
 	}
 }
 

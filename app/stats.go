@@ -88,6 +88,9 @@ type DevCounters struct {
 	RxErrors             uint64 // ierrors: erroneous packets received
 	TxErrors             uint64 // oerrors: failed transmissions
 	RxNoMbuf             uint64 // rx_nombuf: receive mbuf allocation failures
+	// TxCut is how many frames the driver wrote cut short (net_pcap's
+	// tx_pcap: port.Port.TxCut); zcnic's own count, never reset.
+	TxCut uint64
 	// Resets counts the times the driver's counters went backwards
 	// during the run: the driver reset them (net_memif does when its
 	// peer leaves). The counters above are rebased across each reset,

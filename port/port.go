@@ -40,6 +40,8 @@ type Port struct {
 	burstLock  atomic.Pointer[byte] // C rte_spinlock_t * a burst holds, or nil (BurstLock)
 	started    atomic.Bool
 	closed     atomic.Bool
+
+	pcap pcapState // net_pcap's tx_pcap bounce pool and callbacks (pcap.go)
 }
 
 var registry struct {
@@ -366,6 +368,13 @@ var (
 	burstLockOf = func(*Port) (unsafe.Pointer, error) { return nil, nil }
 	// afterClose runs when Close has released the port.
 	afterClose = func(*Port) {}
+	// beforeStart runs just before the device is started, afterStop
+	// once it has stopped (or failed to start), and closing just before
+	// the port is released: each driver file's own hook for its port
+	// (pcap.go's tx callbacks); the defaults do nothing.
+	beforeStart = func(*Port) error { return nil }
+	afterStop   = func(*Port) error { return nil }
+	closing     = func(*Port) error { return nil }
 )
 
 // held is what a driver's rings held at a stop or close: a C array of
@@ -424,7 +433,11 @@ func (p *Port) Start() error {
 	if p.started.Load() {
 		return nil
 	}
+	if err := beforeStart(p); err != nil {
+		return err
+	}
 	if r, words := said(func() int { return cStart(p.id) }); r != 0 {
+		afterStop(p)
 		return saidErr("rte_eth_dev_start", r, words, "%s", p)
 	}
 	p.started.Store(true)
@@ -455,7 +468,7 @@ func (p *Port) Stop() error {
 		return rte.Errf("rte_eth_dev_stop", r, "%s", p)
 	}
 	held.free()
-	return nil
+	return afterStop(p)
 }
 
 // Close stops the port if needed and releases it (rte_eth_dev_close),
@@ -473,6 +486,7 @@ func (p *Port) Close() error {
 	}
 	defer afterClose(p)
 	p.burstLock.Store(nil) // the driver's, freed with the device
+	closeErr := closing(p)
 	// Take what the driver's rings hold before the close, free it once
 	// the device is gone; on an error (the rings cannot be read), close
 	// it all the same: what the rings hold stays lost.
@@ -490,9 +504,9 @@ func (p *Port) Close() error {
 		held.forget() // the device may still use them
 	}
 	if r != 0 {
-		return rte.Errf(call, r, "%s", p)
+		return errors.Join(rte.Errf(call, r, "%s", p), closeErr)
 	}
-	return ringErr
+	return errors.Join(ringErr, closeErr)
 }
 
 // Link is a port's link state.

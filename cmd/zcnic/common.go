@@ -52,6 +52,7 @@ type common struct {
 	rxd, txd      int      // descriptors per queue; 0 for the default
 	outputs       []file   // the command's own output files, checked against the inputs
 	ealVdevs      []string // the vdevs as given to EAL (checkInputs stages outputs); nil: vdevs
+	rxSkipped     []uint64 // rx_pcap records too long for net_pcap, left out, by port (checkInputs)
 	filePrefix    string   // attachable primary of this name; "" runs in memory
 	noTelemetry   bool
 }
@@ -400,7 +401,7 @@ func (c *common) startEAL(e *env) (done func(), err error) {
 	if err != nil {
 		return func() {}, err
 	}
-	c.ealVdevs = prep.vdevs
+	c.ealVdevs, c.rxSkipped = prep.vdevs, prep.skipped
 	done = func() { prep.commit(false, summary{}) }
 	cfg, err := c.ealConfig(e)
 	if err != nil {

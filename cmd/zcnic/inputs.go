@@ -36,6 +36,35 @@ type staged struct {
 type prepared struct {
 	vdevs  []string // the --vdev arguments as given to EAL (outputs staged)
 	staged []staged
+	// rxDir is the run's own directory (under $TMPDIR) of rx_pcap
+	// copies without the records net_pcap cannot replay (Filter), ""
+	// if none was needed; skipped are the records left out, by port.
+	rxDir   string
+	skipped []uint64
+}
+
+// removeRx removes the run's rx_pcap copies.
+func (p *prepared) removeRx() {
+	if p.rxDir != "" {
+		os.RemoveAll(p.rxDir)
+		p.rxDir = ""
+	}
+}
+
+// withoutOver gives net_pcap a copy of an rx_pcap file without its
+// records over pcapfile.MaxNetPcapLen, in the run's own directory, and
+// returns its path and how many records it left out.
+func (p *prepared) withoutOver(path string, n int) (string, int, error) {
+	if p.rxDir == "" {
+		dir, err := os.MkdirTemp("", "zcnic-rx-")
+		if err != nil {
+			return "", 0, fmt.Errorf("a directory for a copy of %s without its frames over %d bytes: %w", path, pcapfile.MaxNetPcapLen, err)
+		}
+		p.rxDir = dir
+	}
+	dst := filepath.Join(p.rxDir, fmt.Sprintf("%d-%s", n, filepath.Base(path)))
+	_, skipped, err := pcapfile.Filter(path, dst, pcapfile.MaxNetPcapLen)
+	return dst, skipped, err
 }
 
 // commit renames the staged outputs into place if the run started, and
@@ -43,6 +72,7 @@ type prepared struct {
 // has its outputs checked first (sum: its summary; the ports are closed,
 // their files flushed): see verify.
 func (p *prepared) commit(started bool, sum summary) error {
+	p.removeRx()
 	var errs []error
 	if started {
 		errs = append(errs, p.verify(sum))
@@ -136,8 +166,15 @@ type file struct {
 // corrupt one an error), no output is also an input or another output,
 // infinite_rx fits --pool-size, and no interface is in use by another
 // process. outputs are the command's own output files (capture's -w).
-func (c *common) checkInputs(e *env, outputs ...file) (*prepared, error) {
-	prep := &prepared{}
+func (c *common) checkInputs(e *env, outputs ...file) (_ *prepared, err error) {
+	prep := &prepared{skipped: make([]uint64, len(c.vdevs))}
+	defer func() {
+		if err != nil {
+			prep.removeRx()
+		}
+	}()
+	vdevs := slices.Clone([]string(c.vdevs)) // with the rx_pcap copies
+	copies := 0
 	var ins, outs []file
 	held := 0 // mbufs infinite_rx keeps, over all ports
 	taps := 0 // net_tap ports without iface=, named dtap0, dtap1, ...
@@ -145,14 +182,38 @@ func (c *common) checkInputs(e *env, outputs ...file) (*prepared, error) {
 	xdps := 0 // net_af_xdp ports
 	var ifaces []string
 	var notes []string // printed once every check passed
-	for _, v := range c.vdevs {
+	for pi, v := range c.vdevs {
 		name, args := vdevName(v)
 		drv := driverOf(name)
 		switch {
 		case pcapfile.IsNetPcap(name):
 			a := pcapfile.ParseNetPcapArgs(args)
-			for _, f := range a.RxPcap {
-				in, err := pcapfile.CheckRx(f, a.InfiniteRx, mbuf.DefaultDataRoom-mbuf.Headroom)
+			for k, f := range a.RxPcap {
+				room := mbuf.DefaultDataRoom - mbuf.Headroom
+				in, err := pcapfile.CheckRx(f, a.InfiniteRx, room)
+				if err != nil && in.Over > 0 {
+					// Frames net_pcap cannot carry (over 65,535
+					// bytes) are skipped, not cut: a cut frame would
+					// go on as a different frame, its headers saying
+					// more bytes than it has. The driver reads a copy
+					// without them.
+					cp, skipped, ferr := prep.withoutOver(f, copies)
+					if ferr != nil {
+						return nil, fmt.Errorf("--vdev %s: rx_pcap %w", name, ferr)
+					}
+					copies++
+					vdevs[pi] = replaceArg(vdevs[pi], "rx_pcap", k, cp)
+					prep.skipped[pi] += uint64(skipped)
+					notes = append(notes, fmt.Sprintf("zcnic: WARNING: %s: rx_pcap %s: %d records over %d bytes are not replayed (the first is record %d; the longest, %d bytes): net_pcap keeps a frame's length in 16 bits; they are counted as dropped (%s)",
+						name, f, skipped, pcapfile.MaxNetPcapLen, in.OverAt, in.MaxLen, pcapfile.DropName))
+					orig := in
+					in, err = pcapfile.CheckRx(cp, a.InfiniteRx, room)
+					if err != nil {
+						return nil, fmt.Errorf("--vdev %s: rx_pcap %s without its %d records over %d bytes (the copy net_pcap would read): %w", name, f, skipped, pcapfile.MaxNetPcapLen, err)
+					}
+					in.Truncated, in.TruncatedAt, in.CapOverLen, in.CapOverLenAt = orig.Truncated, orig.TruncatedAt, orig.CapOverLen, orig.CapOverLenAt
+					in.OverSnap, in.OverSnapAt = orig.OverSnap, orig.OverSnapAt
+				}
 				if err != nil {
 					return nil, fmt.Errorf("--vdev %s: rx_pcap %w", name, err)
 				}
@@ -166,6 +227,12 @@ func (c *common) checkInputs(e *env, outputs ...file) (*prepared, error) {
 				notes = append(notes, fmt.Sprintf("zcnic: %s: rx_pcap %s: %d records (%s%s)", name, f, in.Records, in.Format, lens))
 				if in.Truncated {
 					notes = append(notes, fmt.Sprintf("zcnic: WARNING: %s: rx_pcap %s: %s", name, f, in.Truncation()))
+				}
+				if in.OverSnap > 0 {
+					notes = append(notes, fmt.Sprintf("zcnic: WARNING: %s: rx_pcap %s: %d records are longer than the file's snapshot length, %d bytes (the first is record %d): libpcap, and so net_pcap, replays their first %d bytes", name, f, in.OverSnap, in.SnapLen, in.OverSnapAt, in.SnapLen))
+				}
+				if in.CapOverLen > 0 {
+					notes = append(notes, fmt.Sprintf("zcnic: WARNING: %s: rx_pcap %s: %d records have a captured length over their packet's length (the first is record %d): replayed as libpcap reads them, with their captured length", name, f, in.CapOverLen, in.CapOverLenAt))
 				}
 				ins = append(ins, file{f, "rx_pcap of --vdev " + name})
 			}
@@ -233,7 +300,7 @@ func (c *common) checkInputs(e *env, outputs ...file) (*prepared, error) {
 	}
 	// Stage the tx_pcap outputs.
 	pid := os.Getpid()
-	for pi, v := range c.vdevs {
+	for pi, v := range vdevs {
 		name, args := vdevName(v)
 		if !pcapfile.IsNetPcap(name) || !strings.Contains(args, "tx_pcap=") {
 			prep.vdevs = append(prep.vdevs, v)
@@ -255,6 +322,23 @@ func (c *common) checkInputs(e *env, outputs ...file) (*prepared, error) {
 		fmt.Fprintln(e.stderr, n)
 	}
 	return prep, nil
+}
+
+// replaceArg sets the value of the k-th (from 0) key= argument of a
+// --vdev string.
+func replaceArg(vdev, key string, k int, value string) string {
+	name, args := vdevName(vdev)
+	kvs := strings.Split(args, ",")
+	for i, kv := range kvs {
+		if kk, _, _ := strings.Cut(kv, "="); strings.TrimSpace(kk) == key {
+			if k == 0 {
+				kvs[i] = key + "=" + value
+				break
+			}
+			k--
+		}
+	}
+	return name + "," + strings.Join(kvs, ",")
 }
 
 // kvArg is the value of key in "k=v,k=v" device arguments.

@@ -27,7 +27,7 @@ func (c *common) execute(e *env, devices []string, b body) (err error) {
 	if err != nil {
 		return err
 	}
-	c.ealVdevs = prep.vdevs
+	c.ealVdevs, c.rxSkipped = prep.vdevs, prep.skipped
 	started := false // the ports started: staged outputs are the run's
 	var sum summary  // the run's, to check the outputs against
 	defer func() {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/zcnic/zcnic/app"
+	"github.com/zcnic/zcnic/internal/pcapfile"
 	"github.com/zcnic/zcnic/port"
 )
 
@@ -285,6 +286,10 @@ type portSummary struct {
 	RSS         string   `json:"rss"`
 	RxQueuePkts []uint64 `json:"dev_rx_queue_packets"`
 	TxQueuePkts []uint64 `json:"dev_tx_queue_packets"`
+	// RxPcapSkipped are the records of the port's rx_pcap files it did
+	// not replay, being over the 65,535 bytes net_pcap carries; the
+	// drops say them too, as over_65535.
+	RxPcapSkipped uint64 `json:"rx_pcap_skipped"`
 }
 
 // devSummary is a port's driver counters; Bytes is false when the
@@ -300,6 +305,10 @@ type devSummary struct {
 	RxErrors  uint64 `json:"rx_errors"`
 	TxErrors  uint64 `json:"tx_errors"`
 	RxNoMbuf  uint64 `json:"rx_nombuf"`
+	// TxCut are the frames the driver wrote cut short: net_pcap writes
+	// at most 16,128 bytes of a chained frame to tx_pcap, and zcnic
+	// hands it whole ones, except when it cannot (app.DevCounters).
+	TxCut uint64 `json:"tx_cut"`
 	// Resets counts the driver's resets of its counters during the run
 	// (net_memif resets them when its peer leaves); the figures are
 	// rebased across them.
@@ -308,7 +317,7 @@ type devSummary struct {
 
 func toDevSummary(d app.DevCounters) devSummary {
 	return devSummary{Read: d.Read, Bytes: d.Bytes, RxPackets: d.RxPackets, TxPackets: d.TxPackets, RxBytes: d.RxBytes, TxBytes: d.TxBytes,
-		RxMissed: d.RxMissed, RxErrors: d.RxErrors, TxErrors: d.TxErrors, RxNoMbuf: d.RxNoMbuf, Resets: d.Resets}
+		RxMissed: d.RxMissed, RxErrors: d.RxErrors, TxErrors: d.TxErrors, RxNoMbuf: d.RxNoMbuf, TxCut: d.TxCut, Resets: d.Resets}
 }
 
 type lcoreSummary struct {
@@ -448,6 +457,12 @@ func (r *reporter) summarize(res app.Result, mode string) summary {
 			s.Drops[app.DropReason(reason).String()] = n
 		}
 	}
+	for i := range s.Ports {
+		if i < len(r.c.rxSkipped) && r.c.rxSkipped[i] > 0 {
+			s.Ports[i].RxPcapSkipped = r.c.rxSkipped[i]
+			s.Drops[pcapfile.DropName] += r.c.rxSkipped[i]
+		}
+	}
 	for i, l := range res.Lcores {
 		ls := lcoreSummary{Lcore: l.Lcore, BusyPolls: l.BusyPolls, EmptyPolls: l.EmptyPolls, Utilisation: l.Utilisation(), Injected: l.Injected, RingIn: l.RingIn, RingOut: l.RingOut,
 			Stalls: toStallSummary(l.Stalls), RxQueues: []queueRef{}, TxQueue: -1}
@@ -505,6 +520,9 @@ func (r *reporter) print(s summary) error {
 			if n := s.Drops[i.String()]; n > 0 {
 				d = append(d, fmt.Sprintf("%s %d", i, n))
 			}
+		}
+		if n := s.Drops[pcapfile.DropName]; n > 0 {
+			d = append(d, fmt.Sprintf("%s %d (rx_pcap records not replayed)", pcapfile.DropName, n))
 		}
 		fmt.Fprintf(w, "drops by reason: %s\n", strings.Join(d, ", "))
 	}
@@ -637,6 +655,11 @@ func (r *reporter) finish(s summary, runErr error) error {
 	}
 	if runErr != nil {
 		s.Error = oneLine(runErr)
+	}
+	for _, p := range s.Ports {
+		if p.Dev.TxCut > 0 {
+			fmt.Fprintf(r.e.stderr, "zcnic: WARNING: port %d (%s): %d frames written cut to %d bytes by net_pcap (chained frames it could not be handed in one mbuf)\n", p.Port, p.Device, p.Dev.TxCut, port.PcapTxCut)
+		}
 	}
 	// A summary that cannot be written because its reader went away
 	// (EPIPE: the run was stopped for that) is no failure of the run.

@@ -3,7 +3,8 @@
 // libpcap (and so DPDK's net_pcap) will, counts the records, and finds
 // what libpcap would mishandle: a file cut mid-record, a record whose
 // length is impossible (libpcap then reads the bytes that follow as
-// records), and records longer than net_pcap can hold.
+// records), and records longer than net_pcap can hold, which Filter
+// leaves out of a copy of the file.
 //
 // Scan reads the file once, in blocks, and keeps no packet bytes.
 package pcapfile
@@ -59,6 +60,18 @@ type Info struct {
 	// record starts.
 	Truncated   bool
 	TruncatedAt int64
+	// Over is the number of records longer than MaxNetPcapLen (net_pcap
+	// cannot replay them), OverAt the number of the first.
+	Over, OverAt int
+	// CapOverLen is the number of records whose captured length is more
+	// than the packet's length, CapOverLenAt the number of the first:
+	// libpcap reads them (with their captured length), so does net_pcap.
+	CapOverLen, CapOverLenAt int
+	// OverSnap is the number of records of a classic pcap file longer
+	// than the file's snapshot length SnapLen, OverSnapAt the number of
+	// the first: libpcap reads (and net_pcap replays) only their first
+	// SnapLen bytes, and the lengths above are those it reads.
+	OverSnap, OverSnapAt, SnapLen int
 }
 
 // Truncation describes a cut-short file in one phrase, "" if it is not.
@@ -172,6 +185,20 @@ func (s *scanner) record(caplen int) {
 	if caplen > in.MaxLen {
 		in.MaxLen, in.MaxAt = caplen, in.Records
 	}
+	if caplen > MaxNetPcapLen {
+		if in.Over++; in.Over == 1 {
+			in.OverAt = in.Records
+		}
+	}
+}
+
+// capOverLen counts a record whose captured length is more than its
+// length.
+func (s *scanner) capOverLen() {
+	in := &s.info
+	if in.CapOverLen++; in.CapOverLen == 1 {
+		in.CapOverLenAt = in.Records + 1
+	}
 }
 
 // truncated marks the file as cut inside the record that starts at off.
@@ -190,6 +217,8 @@ func (s *scanner) pcap(little bool) (Info, error) {
 		return Info{}, s.fail(0, 0, "shorter than a pcap header (24 bytes)")
 	}
 	major, minor := order.Uint16(h[0:2]), order.Uint16(h[2:4])
+	snap := snapshot(order.Uint32(h[12:16]))
+	s.info.SnapLen = int(snap)
 	if major != 2 {
 		return Info{}, s.fail(0, 0, fmt.Sprintf("pcap version %d.%d: only 2.x is read", major, minor))
 	}
@@ -220,7 +249,7 @@ func (s *scanner) pcap(little bool) (Info, error) {
 			return Info{}, s.fail(rec, start, fmt.Sprintf("captured length %d is impossible (at most %d): the file is corrupt", caplen, MaxCapLen))
 		}
 		if caplen > origlen {
-			return Info{}, s.fail(rec, start, fmt.Sprintf("captured length %d is more than the packet's length %d: the file is corrupt", caplen, origlen))
+			s.capOverLen() // libpcap reads it as it is
 		}
 		got, err := s.skip(int64(caplen))
 		if got < int64(caplen) {
@@ -229,8 +258,24 @@ func (s *scanner) pcap(little bool) (Info, error) {
 		if err != nil {
 			return Info{}, err
 		}
+		if caplen > snap {
+			if s.info.OverSnap++; s.info.OverSnap == 1 {
+				s.info.OverSnapAt = s.info.Records + 1
+			}
+			caplen = snap // libpcap reads the first snap bytes
+		}
 		s.record(int(caplen))
 	}
+}
+
+// snapshot is the snapshot length libpcap takes from a classic pcap
+// file's header (pcap_adjust_snapshot): 0 or more than MaxCapLen means
+// MaxCapLen, for Ethernet.
+func snapshot(snaplen uint32) uint32 {
+	if snaplen == 0 || snaplen > MaxCapLen {
+		return MaxCapLen
+	}
+	return snaplen
 }
 
 // pcapng block types that hold packets.
@@ -324,7 +369,7 @@ func (s *scanner) pcapng(first [4]byte) (Info, error) {
 			case int64(caplen) > body:
 				return Info{}, s.fail(rec, start, fmt.Sprintf("captured length %d does not fit its %d-byte block: the file is corrupt", caplen, blen))
 			case btype != ngSPB && caplen > origlen:
-				return Info{}, s.fail(rec, start, fmt.Sprintf("captured length %d is more than the packet's length %d: the file is corrupt", caplen, origlen))
+				s.capOverLen() // libpcap reads it as it is
 			}
 			if got, _ := s.skip(body); got < body {
 				return s.truncated(start)

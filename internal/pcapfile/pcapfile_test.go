@@ -100,7 +100,7 @@ func TestScanCounts(t *testing.T) {
 	}
 	in, err := scan(t, file())
 	require.NoError(t, err)
-	assert.Equal(t, Info{Format: Pcap}, in, "a header-only file has no records")
+	assert.Equal(t, Info{Format: Pcap, SnapLen: 262144}, in, "a header-only file has no records")
 }
 
 // A file cut mid-record is reported with the records before the cut,
@@ -137,10 +137,31 @@ func TestScanImpossibleLength(t *testing.T) {
 	assert.Equal(t, 1, lp.Records)
 	assert.True(t, lp.Error)
 
-	b = file(60)
-	binary.LittleEndian.PutUint32(b[24+12:], 20) // original length below caplen
-	_, err = scan(t, b)
-	assert.ErrorContains(t, err, "captured length 60 is more than the packet's length 20")
+}
+
+// A record whose captured length is more than its length is read by
+// libpcap (and so replayed by net_pcap) as it is: it is counted, not
+// refused (tcpdump's tests/pim_header_asan-2.pcap has one).
+func TestScanCapLenOverLen(t *testing.T) {
+	b := file(60, 70, 80)
+	binary.LittleEndian.PutUint32(b[24+76+12:], 20) // record 2: original length below caplen
+	in, err := scan(t, b)
+	require.NoError(t, err)
+	assert.Equal(t, 3, in.Records)
+	assert.Equal(t, 1, in.CapOverLen)
+	assert.Equal(t, 2, in.CapOverLenAt)
+	lp := libpcap.Read(b, 10)
+	assert.Equal(t, libpcap.Result{Records: 3, MaxLen: 80}, lp, "libpcap reads all three")
+
+	ng := ngFile(60, 70)
+	// The second EPB's original length (its offset: SHB 28, IDB 20,
+	// EPB of 60 bytes 92; then 8 + 16 into the block).
+	binary.LittleEndian.PutUint32(ng[28+20+92+24:], 10)
+	in, err = scan(t, ng)
+	require.NoError(t, err)
+	assert.Equal(t, 2, in.Records)
+	assert.Equal(t, 1, in.CapOverLen)
+	assert.Equal(t, 2, in.CapOverLenAt)
 }
 
 func TestScanNotACapture(t *testing.T) {
@@ -179,8 +200,11 @@ func TestCheckRx(t *testing.T) {
 		return p
 	}
 	big := write("big.pcap", file(60, 80054))
-	_, err := CheckRx(big, false, 2048)
-	assert.ErrorContains(t, err, "record 2 is 80054 bytes: net_pcap keeps a frame's length in 16 bits")
+	in, err := CheckRx(big, false, 2048)
+	assert.ErrorContains(t, err, "record 2 is 80054 bytes (1 of its records are over 65535): net_pcap keeps a frame's length in 16 bits")
+	assert.ErrorContains(t, err, "give it a copy of the file without them")
+	assert.Equal(t, 1, in.Over)
+	assert.Equal(t, 2, in.OverAt)
 	_, err = CheckRx(write("max.pcap", file(65535)), false, 2048)
 	assert.NoError(t, err, "65535 bytes are replayed")
 
@@ -195,7 +219,100 @@ func TestCheckRx(t *testing.T) {
 	assert.NoError(t, err, "chains are fine without infinite_rx")
 	_, err = CheckRx(jumbo, true, 2048)
 	assert.ErrorContains(t, err, "record 2 is 9000 bytes, more than one mbuf holds (2048)")
-	in, err := CheckRx(jumbo, true, 9000)
+	in, err = CheckRx(jumbo, true, 9000)
 	require.NoError(t, err)
 	assert.Equal(t, 2, in.Records)
+}
+
+// libpcap reads a record longer than the file's snapshot length cut to
+// it (21 of tcpdump's test captures have such records, e.g.
+// tests/aoe-oobr-1.pcap: snapshot length 31, a record of 34 bytes):
+// Scan counts them and gives the lengths libpcap reads, and Filter keeps
+// a long record that libpcap reads cut to 65535 or less.
+func TestScanOverSnapLen(t *testing.T) {
+	b := file(60, 100, 40)
+	binary.LittleEndian.PutUint32(b[16:], 50) // the header's snapshot length
+	in, err := scan(t, b)
+	require.NoError(t, err)
+	assert.Equal(t, 50, in.SnapLen)
+	assert.Equal(t, 2, in.OverSnap)
+	assert.Equal(t, 1, in.OverSnapAt)
+	assert.Equal(t, 50, in.MaxLen, "the length libpcap reads")
+	assert.Equal(t, libpcap.Result{Records: 3, MaxLen: 50}, libpcap.Read(b, 10))
+	for _, snap := range []uint32{0, 300000} {
+		binary.LittleEndian.PutUint32(b[16:], snap) // libpcap reads 0 or too much as 262144
+		in, err = scan(t, b)
+		require.NoError(t, err)
+		assert.Equal(t, 262144, in.SnapLen)
+		assert.Zero(t, in.OverSnap)
+		assert.Equal(t, libpcap.Result{Records: 3, MaxLen: 100}, libpcap.Read(b, 10))
+	}
+
+	b = file(60, 80054)
+	binary.LittleEndian.PutUint32(b[16:], 65535)
+	in, err = scan(t, b)
+	require.NoError(t, err)
+	assert.Zero(t, in.Over, "libpcap reads 65535 bytes of it")
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "in"), filepath.Join(dir, "out")
+	require.NoError(t, os.WriteFile(src, b, 0o644))
+	kept, skipped, err := Filter(src, dst, MaxNetPcapLen)
+	require.NoError(t, err)
+	assert.Equal(t, 2, kept)
+	assert.Zero(t, skipped)
+}
+
+// Filter copies a file without its records over the limit, both formats,
+// and libpcap reads the copy: the records kept, in order, with their
+// bytes.
+func TestFilter(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []struct {
+		name string
+		b    []byte
+	}{
+		{"pcap", file(60, 80054, 1514, 65536, 65535)},
+		{"pcapng", ngFile(60, 80054, 1514, 65536, 65535)},
+	} {
+		src := filepath.Join(dir, f.name+".in")
+		require.NoError(t, os.WriteFile(src, f.b, 0o644))
+		dst := filepath.Join(dir, f.name+".out")
+		kept, skipped, err := Filter(src, dst, MaxNetPcapLen)
+		require.NoError(t, err, f.name)
+		assert.Equal(t, 3, kept, f.name)
+		assert.Equal(t, 2, skipped, f.name)
+		in, err := Scan(dst)
+		require.NoError(t, err, f.name)
+		assert.Equal(t, 3, in.Records, f.name)
+		assert.Equal(t, 0, in.Over, f.name)
+		assert.Equal(t, 65535, in.MaxLen, f.name)
+		got, err := os.ReadFile(dst)
+		require.NoError(t, err)
+		assert.Equal(t, libpcap.Result{Records: 3, MaxLen: 65535}, libpcap.Read(got, 10), f.name)
+		// The kept records are the original's, byte for byte.
+		if f.name == "pcap" {
+			// The header, then records 0, 2 and 4 of the input.
+			want := append(file()[:24:24], recordOf(f.b, 0)...)
+			want = append(want, recordOf(f.b, 2)...)
+			want = append(want, recordOf(f.b, 4)...)
+			assert.Equal(t, want, got, "the copy holds the kept records as they were")
+		}
+		// dst exists now: Filter never overwrites.
+		_, _, err = Filter(src, dst, MaxNetPcapLen)
+		assert.ErrorIs(t, err, os.ErrExist, f.name)
+	}
+}
+
+// recordOf returns record i (from 0) of a classic pcap file, header
+// and bytes.
+func recordOf(b []byte, i int) []byte {
+	off := 24
+	for {
+		n := int(binary.LittleEndian.Uint32(b[off+8:]))
+		if i == 0 {
+			return b[off : off+16+n]
+		}
+		off += 16 + n
+		i--
+	}
 }
