@@ -585,9 +585,18 @@ func (r *runner) snapshot() Snapshot {
 // resets: a reading in which a counter went backwards is a reset (a
 // counter never decreases otherwise), so what was counted before it
 // becomes the base the new readings add to.
+//
+// A reading of all zeros is not taken for a reset at once: net_memif
+// reads 0 while it has no peer (it sums over the rings of the
+// connection, and there are none), then its old totals again once a
+// peer connects. Such a reading is held: the counters stay where they
+// were until a reading either comes back at or above them (the zeros
+// were a gap, nothing is rebased) or resumes below them (a reset: they
+// become the base).
 type devRebase struct {
 	last, base DevCounters
 	resets     int
+	held       bool // the last reading was all zeros after counts: last is the one before
 }
 
 // next takes a raw reading and returns it rebased.
@@ -596,17 +605,45 @@ func (d *devRebase) next(cur DevCounters) DevCounters {
 		return cur
 	}
 	l := d.last
-	if l.Read && (cur.RxPackets < l.RxPackets || cur.TxPackets < l.TxPackets || cur.RxBytes < l.RxBytes ||
-		cur.TxBytes < l.TxBytes || cur.RxMissed < l.RxMissed || cur.RxErrors < l.RxErrors ||
-		cur.TxErrors < l.TxErrors || cur.RxNoMbuf < l.RxNoMbuf) {
-		d.base = d.base.plus(l)
-		d.resets++
+	if l.Read && l.above(cur) {
+		switch {
+		case cur.zero():
+			d.held = true
+			out := d.base.plus(l)
+			out.Read, out.Resets, out.TxCut = true, d.resets, cur.TxCut
+			out.Bytes = l.bytesCounted()
+			return out
+		default:
+			d.base = d.base.plus(l)
+			d.resets++
+		}
 	}
+	d.held = false
 	d.last = cur
 	out := d.base.plus(cur)
 	out.Read, out.Resets, out.TxCut = true, d.resets, cur.TxCut
-	out.Bytes = !(out.RxPackets > 0 && out.RxBytes == 0 || out.TxPackets > 0 && out.TxBytes == 0)
+	out.Bytes = out.bytesCounted()
 	return out
+}
+
+// above says whether a counter of d is above its count in cur (cur went
+// backwards).
+func (d DevCounters) above(cur DevCounters) bool {
+	return cur.RxPackets < d.RxPackets || cur.TxPackets < d.TxPackets || cur.RxBytes < d.RxBytes ||
+		cur.TxBytes < d.TxBytes || cur.RxMissed < d.RxMissed || cur.RxErrors < d.RxErrors ||
+		cur.TxErrors < d.TxErrors || cur.RxNoMbuf < d.RxNoMbuf
+}
+
+// zero says whether every counter of d reads 0.
+func (d DevCounters) zero() bool {
+	return d.RxPackets == 0 && d.TxPackets == 0 && d.RxBytes == 0 && d.TxBytes == 0 &&
+		d.RxMissed == 0 && d.RxErrors == 0 && d.TxErrors == 0 && d.RxNoMbuf == 0
+}
+
+// bytesCounted: the driver counts bytes (some packets and no bytes says
+// it does not).
+func (d DevCounters) bytesCounted() bool {
+	return !(d.RxPackets > 0 && d.RxBytes == 0 || d.TxPackets > 0 && d.TxBytes == 0)
 }
 
 func (d DevCounters) plus(o DevCounters) DevCounters {
