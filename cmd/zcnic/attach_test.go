@@ -347,7 +347,7 @@ func TestAttachDumpcapCapturesLive(t *testing.T) {
 // dumpcapRecv runs dpdk-dumpcap -c count on prefix p's net_null0 and
 // returns what it says it received and dropped. A failure names z's
 // state: whether the primary is still alive.
-func dumpcapRecv(t *testing.T, z *bg, p string, count int, out string) (recv, dropped int) {
+func dumpcapRecv(t *testing.T, z *bg, p, run string, count int, out string) (recv, dropped int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -360,8 +360,8 @@ func dumpcapRecv(t *testing.T, z *bg, p string, count int, out string) (recv, dr
 		case <-time.After(5 * time.Second):
 		}
 	}
-	requireAlive(t, z, "dpdk-dumpcap")
-	require.NoError(t, err, "dpdk-dumpcap: %s", dc)
+	requireAlive(t, z, run)
+	require.NoError(t, err, "%s: %s", run, dc)
 	m := regexp.MustCompile(`Packets received/dropped on interface 'net_null0': (\d+)/(\d+)`).FindSubmatch(dc)
 	require.NotNil(t, m, "dumpcap reports what it received: %s", dc)
 	recv, _ = strconv.Atoi(string(m[1]))
@@ -406,7 +406,7 @@ func TestAttachCaptureRepeatedUnderTraffic(t *testing.T) {
 	const runs, count = 20, 32
 	for i := 1; i <= runs; i++ {
 		out := filepath.Join(dir, fmt.Sprintf("run%d.pcapng", i))
-		recv, dropped := dumpcapRecv(t, z, p, count, out)
+		recv, dropped := dumpcapRecv(t, z, p, fmt.Sprintf("dpdk-dumpcap run %d of %d", i, runs), count, out)
 		assert.GreaterOrEqual(t, recv, count, "dumpcap run %d received the packets it captured", i)
 		assert.Less(t, dropped, recv, "dumpcap run %d dropped not all it received", i)
 	}
@@ -464,7 +464,7 @@ func TestAttachCaptureRepeatedUnderTraffic(t *testing.T) {
 	})
 	require.NoError(t, k.Process.Kill())
 	<-kexited
-	recv, dropped := dumpcapRecv(t, z, p, count, filepath.Join(dir, "after-kill.pcapng"))
+	recv, dropped := dumpcapRecv(t, z, p, "the dpdk-dumpcap after a killed one", count, filepath.Join(dir, "after-kill.pcapng"))
 	assert.GreaterOrEqual(t, recv, count, "the dumpcap after the killed one received the packets it captured")
 	assert.Less(t, dropped, recv)
 

@@ -108,4 +108,3 @@ func queueStats(port, queue uint16, dir int) ([4]uint64, error) {
 	}
 	return [4]uint64{uint64(st.accepted), uint64(st.filtered), uint64(st.nombuf), uint64(st.ringfull)}, nil
 }
-
