@@ -347,11 +347,12 @@ func TestAttachDumpcapCapturesLive(t *testing.T) {
 // dumpcapRecv runs dpdk-dumpcap -c count on prefix p's net_null0 and
 // returns what it says it received and dropped. A failure names z's
 // state: whether the primary is still alive.
-func dumpcapRecv(t *testing.T, z *bg, p, run string, count int, out string) (recv, dropped int) {
+func dumpcapRecv(t *testing.T, z *bg, p, run string, count int, out string, extra ...string) (recv, dropped int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	dc, err := exec.CommandContext(ctx, "dpdk-dumpcap", "--file-prefix", p, "-i", "net_null0", "-c", strconv.Itoa(count), "-w", out).CombinedOutput()
+	args := append([]string{"--file-prefix", p, "-i", "net_null0", "-c", strconv.Itoa(count), "-w", out}, extra...)
+	dc, err := exec.CommandContext(ctx, "dpdk-dumpcap", args...).CombinedOutput()
 	if err != nil {
 		// A primary that crashed under dumpcap's detach: say so
 		// rather than just that dumpcap failed.
@@ -379,8 +380,9 @@ func requireAlive(t *testing.T, z *bg, after string) {
 	}
 }
 
-// dpdk-dumpcap attached and detached twenty times in a row, then
-// dpdk-pdump three times, while zcnic fwd replays a pcap as fast as it
+// dpdk-dumpcap attached and detached twenty times in a row (every
+// fifth with a BPF filter and a snap length), then dpdk-pdump three
+// times, while zcnic fwd replays a pcap as fast as it
 // can: the primary survives every detach. DPDK 22.11's own server
 // (rte_pdump_init) replied to a detach while an lcore could still be
 // copying into the client's ring, which the client then freed: the
@@ -388,7 +390,7 @@ func requireAlive(t *testing.T, z *bg, after string) {
 // without detaching leaves its queues to the next one. At the end
 // SIGINT stops zcnic with nothing left behind.
 func TestAttachCaptureRepeatedUnderTraffic(t *testing.T) {
-	needAttach(t, "dpdk-dumpcap", "dpdk-pdump")
+	needAttach(t, "dpdk-dumpcap", "dpdk-pdump", "tshark")
 	p := prefix("rep")
 	path, _ := writeInput(t)
 	z := startZcnic(t, "fwd", "--file-prefix", p, "--stats-interval", "0",
@@ -406,9 +408,30 @@ func TestAttachCaptureRepeatedUnderTraffic(t *testing.T) {
 	const runs, count = 20, 32
 	for i := 1; i <= runs; i++ {
 		out := filepath.Join(dir, fmt.Sprintf("run%d.pcapng", i))
-		recv, dropped := dumpcapRecv(t, z, p, fmt.Sprintf("dpdk-dumpcap run %d of %d", i, runs), count, out)
+		var extra []string
+		if i%5 == 0 {
+			extra = []string{"-f", "tcp", "-s", "64"}
+		}
+		recv, dropped := dumpcapRecv(t, z, p, fmt.Sprintf("dpdk-dumpcap run %d of %d", i, runs), count, out, extra...)
 		assert.GreaterOrEqual(t, recv, count, "dumpcap run %d received the packets it captured", i)
 		assert.Less(t, dropped, recv, "dumpcap run %d dropped not all it received", i)
+		if extra == nil {
+			continue
+		}
+		// The filter and the snap length were applied by the primary.
+		pcap := filepath.Join(dir, fmt.Sprintf("run%d.pcap", i))
+		ts, err := exec.Command("tshark", "-r", out, "-F", "pcap", "-w", pcap).CombinedOutput()
+		require.NoError(t, err, "tshark: %s", ts)
+		got, err := testpkts.ReadPcap(pcap)
+		require.NoError(t, err)
+		assert.Len(t, got, count, "run %d: exactly -c %d packets", i, count)
+		for j, b := range got {
+			assert.LessOrEqual(t, len(b), 64, "run %d packet %d: cut to -s 64", i, j)
+			if assert.GreaterOrEqual(t, len(b), 24, "run %d packet %d", i, j) {
+				assert.Equal(t, []byte{0x08, 0x00}, b[12:14], "run %d packet %d is IPv4", i, j)
+				assert.Equal(t, byte(6), b[23], "run %d packet %d is TCP (-f tcp)", i, j)
+			}
+		}
 	}
 
 	// dpdk-pdump (plain mbuf copies, no pcapng) writes through a

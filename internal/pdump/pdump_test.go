@@ -221,3 +221,27 @@ func TestDetachUnderPolling(t *testing.T) {
 		c.free(t)
 	}
 }
+
+// Closing a port ends its captures first: its callbacks go (ethdev
+// would keep them for the next port of that id), and a later DISABLE
+// finds no port.
+func TestPortCloseEndsCapture(t *testing.T) {
+	name := ealtest.Name("net_null_pd")
+	p, err := port.Attach(name)
+	require.NoError(t, err)
+	pool := ealtest.Pool(t, 1023, 0)
+	require.NoError(t, p.Configure(port.Config{RxQueues: 2, TxQueues: 2, RxDesc: 128, TxDesc: 128, Pool: pool}))
+	require.NoError(t, p.Start())
+	c := newClient(t, 1023)
+	peer, _ := livePeer(t)
+	r := c.enable(pdump.FlagRx|pdump.FlagTx, pdump.AllQueues)
+	r.Device = name
+	require.Equal(t, 0, pdump.Handle(r, peer))
+	assert.Equal(t, 4, pdump.Installed(), "two queues, both directions")
+	require.NoError(t, p.Close())
+	assert.Equal(t, 0, pdump.Installed(), "the close removed them")
+	d := disable(pdump.FlagRx|pdump.FlagTx, pdump.AllQueues)
+	d.Device = name
+	assert.Equal(t, -int(syscall.EINVAL), pdump.Handle(d, peer), "no such port any more")
+	c.free(t)
+}
