@@ -62,15 +62,19 @@ func startZcnic(t *testing.T, args ...string) *bg {
 	t.Cleanup(func() {
 		select {
 		case <-b.done:
+			if !t.Failed() {
+				return
+			}
+			// It died under a failed test (a crash): remove what it left.
 		default:
 			// A failed test: kill it, and remove what the kill leaves.
 			b.cmd.Process.Kill()
 			<-b.done
-			for i, a := range args {
-				if a == "--file-prefix" && i+1 < len(args) {
-					for _, f := range prefixFiles(args[i+1]) {
-						os.RemoveAll(f)
-					}
+		}
+		for i, a := range args {
+			if a == "--file-prefix" && i+1 < len(args) {
+				for _, f := range prefixFiles(args[i+1]) {
+					os.RemoveAll(f)
 				}
 			}
 		}
