@@ -115,8 +115,11 @@ type Config struct {
 	// Attachable makes a primary that DPDK's multi-process tools
 	// (dpdk-dumpcap, dpdk-pdump, dpdk-proc-info) and secondary processes
 	// can attach to: it needs FilePrefix and hugepages, and implies
-	// SharedFiles. Init calls rte_pdump_init, so that dpdk-dumpcap can
-	// capture live traffic, and Cleanup calls rte_pdump_uninit.
+	// SharedFiles. Init starts zcnic's server of DPDK 22.11's capture
+	// protocol (internal/pdump, in place of rte_pdump_init, whose
+	// server lets a detaching dpdk-dumpcap free its ring under a
+	// polling lcore), so that dpdk-dumpcap and dpdk-pdump can capture
+	// live traffic; Cleanup stops it and removes its callbacks.
 	Attachable bool
 
 	// ExtraArgs are appended to argv unchanged, for EAL options Config

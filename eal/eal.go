@@ -6,17 +6,10 @@ package eal
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
-#include <rte_pdump.h>
 #include <rte_version.h>
 
 static int zc_eal_init(int argc, char **argv, int *err) {
 	int r = rte_eal_init(argc, argv);
-	*err = rte_errno;
-	return r;
-}
-
-static int zc_pdump_init(int *err) {
-	int r = rte_pdump_init();
 	*err = rte_errno;
 	return r;
 }
@@ -43,6 +36,7 @@ import (
 	"github.com/zcnic/zcnic/internal/aslimit"
 	"github.com/zcnic/zcnic/internal/dpdklog"
 	"github.com/zcnic/zcnic/internal/fdlimit"
+	"github.com/zcnic/zcnic/internal/pdump"
 	"github.com/zcnic/zcnic/internal/rte"
 	"golang.org/x/sys/unix"
 )
@@ -72,7 +66,7 @@ var eal struct {
 	procType   ProcType // as EAL resolved it
 	prefix     string   // Config.FilePrefix
 	runtimeDir string   // rte_eal_get_runtime_dir()
-	pdump      bool     // rte_pdump_init worked: uninit at Cleanup
+	pdump      bool     // pdump.Init worked: uninit at Cleanup
 	ownFiles   bool     // a primary with shared files: remove them at Cleanup
 	ownDir     bool     // remove the runtime directory at Cleanup
 }
@@ -163,12 +157,7 @@ func Init(cfg Config) error {
 	}
 	if cfg.Attachable {
 		var err error
-		runOnMain(func() {
-			var errno C.int
-			if C.zc_pdump_init(&errno) < 0 {
-				err = rte.Err("rte_pdump_init", int(errno))
-			}
-		})
+		runOnMain(func() { err = pdump.Init() })
 		if err != nil {
 			eal.mu.Unlock()
 			cerr := Cleanup()
@@ -250,8 +239,10 @@ func Cleanup() error {
 	var err error
 	runOnMain(func() {
 		if eal.pdump {
-			// Its only failure is a memzone already gone: nothing to keep.
-			C.rte_pdump_uninit()
+			// Before EAL's bus cleanup closes the ports: the captures'
+			// callbacks go first. Its failures (a memzone already gone)
+			// leave nothing to keep.
+			pdump.Uninit()
 			eal.pdump = false
 		}
 		var errno C.int
