@@ -29,6 +29,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"sync"
 	"unsafe"
 
@@ -158,6 +159,13 @@ func Init(cfg Config) error {
 	if cfg.Attachable {
 		var err error
 		runOnMain(func() { err = pdump.Init() })
+		if errors.Is(err, syscall.ENOMEM) {
+			// Its statistics memzone is the first memory an attachable
+			// primary takes: a mount's size= limit shows here first.
+			if hint := hugepages.MountLimits(); hint != "" {
+				err = fmt.Errorf("%w%s", err, hint)
+			}
+		}
 		if err != nil {
 			eal.mu.Unlock()
 			cerr := Cleanup()

@@ -77,6 +77,9 @@ func TestHugepagesMountSizeLimit(t *testing.T) {
 	script := `mount -t hugetlbfs -o pagesize=2M,size=8M nodev /dev/hugepages || exit 99
 "$0" hugepages
 "$0" fwd --file-prefix "$1" --vdev net_null0 --vdev net_null1 --duration 500ms --stats-interval 0 2>&1 >/dev/null
+echo "exit $?"
+mount -t hugetlbfs -o pagesize=2M,size=2M nodev /dev/hugepages || exit 99
+"$0" fwd --file-prefix "$1" --vdev net_null0 --vdev net_null1 --duration 500ms --stats-interval 0 2>&1 >/dev/null
 echo "exit $?"`
 	out, err := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c", script, zcnicBin, p).CombinedOutput()
 	if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 99 {
@@ -87,5 +90,10 @@ echo "exit $?"`
 	assert.Regexp(t, `(?m)^ready: 2MB: \d+ of \d+ free at /dev/hugepages \(its size=8MB lets 4 more be mapped through it, by runs with shared files: --file-prefix\)`, string(out))
 	assert.Contains(t, string(out), "the hugetlbfs mount at /dev/hugepages lets 0 more 2MB pages be mapped through it (its size= limit)")
 	assert.Contains(t, string(out), "exit 1")
+	// With one page, the capture server's statistics are the first to
+	// run out (this used to say only "rte_pdump_init: Cannot allocate
+	// memory").
+	assert.Regexp(t, `(?m)^zcnic fwd: rte_memzone_reserve: Cannot allocate memory; the hugetlbfs mount at /dev/hugepages lets 0 more 2MB pages be mapped through it \(its size= limit\)`, string(out))
+	assert.NotContains(t, string(out), "exit 0")
 	assert.Empty(t, prefixFiles(p))
 }
