@@ -29,8 +29,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"sync"
+	"syscall"
 	"unsafe"
 
 	"github.com/zcnic/zcnic/hugepages"
