@@ -300,16 +300,10 @@ func TestAttachToolsAgree(t *testing.T) {
 	assert.Empty(t, prefixFiles(p), "nothing of %s is left after SIGTERM", p)
 }
 
-// dpdk-dumpcap captures live traffic of a running zcnic fwd: exactly
-// -c N packets, no drops that would mean a mismatched mempool ops table
-// (DPDK bug 1073), and tshark reads the file: every packet is one that
-// was sent.
-func TestAttachDumpcapCapturesLive(t *testing.T) {
-	needAttach(t, "dpdk-dumpcap", "tshark")
-	p := prefix("dump")
-	path, in := writeInput(t)
-	// The pcap is replayed forever into a net_null sink; dumpcap
-	// captures what goes out of the sink.
+// startReplaying starts a zcnic fwd attachable as p that replays the
+// pcap at path forever into a net_null sink, and waits for its loops.
+func startReplaying(t *testing.T, p, path string) *bg {
+	t.Helper()
 	z := startZcnic(t, "fwd", "--file-prefix", p, "--stats-interval", "0",
 		"--vdev", "net_pcap0,rx_pcap="+path+",infinite_rx=1", "--vdev", "net_null0,no-rx=1")
 	waitFor(t, 15*time.Second, "zcnic's loops to run", func() bool {
@@ -321,6 +315,20 @@ func TestAttachDumpcapCapturesLive(t *testing.T) {
 		var zp zcnicPorts
 		return c.Query("/zcnic/ports", &zp) == nil && zp.Running == 1
 	})
+	return z
+}
+
+// dpdk-dumpcap captures live traffic of a running zcnic fwd: exactly
+// -c N packets, no drops that would mean a mismatched mempool ops table
+// (DPDK bug 1073), and tshark reads the file: every packet is one that
+// was sent.
+func TestAttachDumpcapCapturesLive(t *testing.T) {
+	needAttach(t, "dpdk-dumpcap", "tshark")
+	p := prefix("dump")
+	path, in := writeInput(t)
+	// The pcap is replayed forever into a net_null sink; dumpcap
+	// captures what goes out of the sink.
+	z := startReplaying(t, p, path)
 	const count = 128
 	out := filepath.Join(t.TempDir(), "live.pcapng")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -408,17 +416,7 @@ func TestAttachCaptureRepeatedUnderTraffic(t *testing.T) {
 	needAttach(t, "dpdk-dumpcap", "dpdk-pdump", "tshark")
 	p := prefix("rep")
 	path, _ := writeInput(t)
-	z := startZcnic(t, "fwd", "--file-prefix", p, "--stats-interval", "0",
-		"--vdev", "net_pcap0,rx_pcap="+path+",infinite_rx=1", "--vdev", "net_null0,no-rx=1")
-	waitFor(t, 15*time.Second, "zcnic's loops to run", func() bool {
-		c, err := telemetry.Dial(eal.RuntimeDir(p))
-		if err != nil {
-			return false
-		}
-		defer c.Close()
-		var zp zcnicPorts
-		return c.Query("/zcnic/ports", &zp) == nil && zp.Running == 1
-	})
+	z := startReplaying(t, p, path)
 	dir := t.TempDir()
 	const runs, count = 20, 32
 	for i := 1; i <= runs; i++ {
