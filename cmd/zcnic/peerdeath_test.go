@@ -99,7 +99,7 @@ func serverOutlivesClients(t *testing.T, server, client string) {
 		assert.Equal(t, 128+int(syscall.SIGKILL), killed(t, cl), "client %d", i)
 	}
 	alive("after " + strconv.Itoa(peerKills) + " client kills")
-	require.Equal(t, 0, srv.stop(t, syscall.SIGINT), "the server's exit after SIGINT; stderr:\n%s", tail(srv.stderr.String(), 40))
+	require.Equal(t, 0, srv.stop(t, syscall.SIGINT), "the server's exit after SIGINT; %s", crashLines(srv.stderr.String()))
 	s := runJSON(t, result{stdout: srv.stdout.String(), stderr: srv.stderr.String()})
 	checkSums(t, s) // received = forwarded + dropped, all of it sent, pool full, no error
 	require.Len(t, s.Ports, 2)
@@ -122,8 +122,9 @@ func serverOutlivesClients(t *testing.T, server, client string) {
 func crashLines(stderr string) string {
 	ls := strings.Split(stderr, "\n")
 	for i, l := range ls {
-		if strings.HasPrefix(l, "SIGSEGV") || strings.HasPrefix(l, "SIGBUS") || strings.HasPrefix(l, "fatal error") {
-			return "it said:\n" + strings.Join(ls[i:min(i+10, len(ls))], "\n")
+		if strings.HasPrefix(l, "SIGSEGV") || strings.HasPrefix(l, "SIGBUS") || strings.HasPrefix(l, "SIGABRT") ||
+			strings.HasPrefix(l, "fatal error") || strings.HasPrefix(l, "panic") || strings.Contains(l, "PANIC") {
+			return "it said:\n" + strings.Join(ls[i:min(i+24, len(ls))], "\n")
 		}
 	}
 	return "stderr:\n" + tail(stderr, 20)
