@@ -121,7 +121,7 @@ static int zc_detach(uint16_t port) {
 	int r = rte_eth_dev_info_get(port, &info);
 	if (r != 0)
 		return r;
-	r = zc_dev_close(port);
+	r = rte_eth_dev_close(port);
 	if (r != 0)
 		return r;
 	return rte_dev_remove(info.device);
@@ -261,7 +261,7 @@ func cPromisc(id uint16, on bool) int {
 }
 func cPromiscOn(id uint16) bool { return C.rte_eth_promiscuous_get(C.uint16_t(id)) == 1 }
 func cStart(id uint16) int      { return int(C.rte_eth_dev_start(C.uint16_t(id))) }
-func cStop(id uint16) int       { return int(C.zc_dev_stop(C.uint16_t(id))) }
+func cStop(id uint16) int       { return int(C.rte_eth_dev_stop(C.uint16_t(id))) }
 
 // cFreeHeld frees the n mbuf segments of a cMemifHeld or cAfxdpHeld
 // array, then the array.
@@ -270,7 +270,7 @@ func cFreeHeld(arr unsafe.Pointer, n int) {
 	C.free(arr)
 }
 
-func cClose(id uint16) int  { return int(C.zc_dev_close(C.uint16_t(id))) }
+func cClose(id uint16) int  { return int(C.rte_eth_dev_close(C.uint16_t(id))) }
 func cDetach(id uint16) int { return int(C.zc_detach(C.uint16_t(id))) }
 
 func cLink(id uint16) (Link, int) {

@@ -4,9 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <rte_devargs.h>
-#include <rte_alarm.h>
 #include <rte_ethdev.h>
-#include <unistd.h>
 #include <rte_spinlock.h>
 #include <rte_version.h>
 
@@ -244,38 +242,3 @@ void zc_free_segs(struct rte_mbuf **m, int n) {
 	for (int i = 0; i < n; i++)
 		rte_pktmbuf_free_seg(m[i]);
 }
-
-// A stop or close run on the interrupt thread, by an EAL alarm.
-struct zc_intr_call {
-	uint16_t port;
-	int close;
-	int ret;
-	int done;
-};
-
-static void zc_intr_call_run(void *arg) {
-	struct zc_intr_call *c = arg;
-	c->ret = c->close ? rte_eth_dev_close(c->port) : rte_eth_dev_stop(c->port);
-	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
-}
-
-static int is_memif(uint16_t port) {
-	struct rte_eth_dev_info info;
-	return rte_eth_dev_info_get(port, &info) == 0 && info.driver_name != NULL &&
-		strcmp(info.driver_name, "net_memif") == 0;
-}
-
-static int on_intr_thread(uint16_t port, int close) {
-	struct zc_intr_call c = {.port = port, .close = close};
-	if (!is_memif(port) || rte_eal_alarm_set(1, zc_intr_call_run, &c) != 0)
-		return close ? rte_eth_dev_close(port) : rte_eth_dev_stop(port);
-	// c lives on this stack until the alarm has run: wait for it (the
-	// interrupt thread runs it within microseconds, after whatever
-	// callback it is in).
-	while (!__atomic_load_n(&c.done, __ATOMIC_ACQUIRE))
-		usleep(100);
-	return c.ret;
-}
-
-int zc_dev_stop(uint16_t port) { return on_intr_thread(port, 0); }
-int zc_dev_close(uint16_t port) { return on_intr_thread(port, 1); }

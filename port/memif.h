@@ -43,13 +43,10 @@
 // store of the flag is no release, so a burst could see it before the
 // ring resets of memif_connect: the driver's own race, not an unmap); memif_free_regions in a secondary process
 // (memif_link_update) runs on the caller's thread, and zcnic runs as a
-// primary. rte_eth_dev_stop and rte_eth_dev_close run memif_disconnect
-// too, and the driver serialises neither with the interrupt thread's own:
-// a peer that dies as the port stops had both unmap and free the same
-// regions (a crash at exit, seen once in ten test runs). So zcnic stops
-// and closes a net_memif port on the interrupt thread itself
-// (zc_dev_stop, zc_dev_close: an EAL alarm, which that thread runs
-// between its other callbacks), where no disconnect can run beside it.
+// primary. Not covered: rte_eth_dev_stop racing the interrupt thread's
+// own memif_disconnect (both unmap; the driver serialises neither) and
+// rte_eth_dev_close while a peer connects: both only at the moment the
+// port stops or closes, with no lcore polling it.
 //
 // The cost: one uncontended lock and unlock (an atomic exchange and a
 // store) per burst, on memif ports only; the lock is taken by the
@@ -78,13 +75,6 @@ int zc_memif_held(uint16_t port, struct rte_mbuf ***out);
 // are not DPDK 22.11's. The lock lives as long as the port (until
 // rte_eth_dev_close). Call it once the queues are set up.
 int zc_memif_burst_lock(uint16_t port, rte_spinlock_t **lock);
-
-// zc_dev_stop and zc_dev_close are rte_eth_dev_stop and
-// rte_eth_dev_close; for a net_memif port they run on the EAL interrupt
-// thread (see above), the caller waiting for them. Where the alarm
-// cannot be set they call straight, as before.
-int zc_dev_stop(uint16_t port);
-int zc_dev_close(uint16_t port);
 
 // zc_free_segs frees n mbuf segments, one by one, as the driver would.
 void zc_free_segs(struct rte_mbuf **m, int n);
