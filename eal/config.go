@@ -116,7 +116,7 @@ type Config struct {
 	// (dpdk-dumpcap, dpdk-pdump, dpdk-proc-info) and secondary processes
 	// can attach to: it needs FilePrefix and hugepages, and implies
 	// SharedFiles. Init starts zcnic's server of DPDK 22.11's capture
-	// protocol (internal/pdump, in place of rte_pdump_init, whose
+	// protocol (package pdump, in place of rte_pdump_init, whose
 	// server lets a detaching dpdk-dumpcap free its ring under a
 	// polling lcore), so that dpdk-dumpcap and dpdk-pdump can capture
 	// live traffic; Cleanup stops it and removes its callbacks.

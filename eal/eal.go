@@ -37,7 +37,7 @@ import (
 	"github.com/zcnic/zcnic/internal/aslimit"
 	"github.com/zcnic/zcnic/internal/dpdklog"
 	"github.com/zcnic/zcnic/internal/fdlimit"
-	"github.com/zcnic/zcnic/internal/pdump"
+	"github.com/zcnic/zcnic/pdump"
 	"github.com/zcnic/zcnic/internal/rte"
 	"golang.org/x/sys/unix"
 )

@@ -63,9 +63,9 @@ struct zc_pdump_stats {
 };
 
 _Static_assert(sizeof(void *) == 8 && _Alignof(uint64_t) == 8,
-	"internal/pdump/pdump.h: the mirror of DPDK 22.11's pdump_request assumes LP64 (x86-64, arm64)");
+	"pdump/pdump.h: the mirror of DPDK 22.11's pdump_request assumes LP64 (x86-64, arm64)");
 _Static_assert(RTE_DEV_NAME_MAX_LEN == 64,
-	"internal/pdump/pdump.h: pdump_request.device is RTE_DEV_NAME_MAX_LEN (64 in 22.11) bytes");
+	"pdump/pdump.h: pdump_request.device is RTE_DEV_NAME_MAX_LEN (64 in 22.11) bytes");
 _Static_assert(offsetof(struct zc_pdump_request, ver) == 0 &&
 	offsetof(struct zc_pdump_request, op) == 2 &&
 	offsetof(struct zc_pdump_request, flags) == 4 &&
@@ -76,11 +76,11 @@ _Static_assert(offsetof(struct zc_pdump_request, ver) == 0 &&
 	offsetof(struct zc_pdump_request, prm) == 96 &&
 	offsetof(struct zc_pdump_request, snaplen) == 104 &&
 	sizeof(struct zc_pdump_request) == 112,
-	"struct pdump_request (DPDK 22.11 lib/pdump/rte_pdump.c): internal/pdump/pdump.h does not match it");
+	"struct pdump_request (DPDK 22.11 lib/pdump/rte_pdump.c): pdump/pdump.h does not match it");
 _Static_assert(offsetof(struct zc_pdump_response, res_op) == 2 &&
 	offsetof(struct zc_pdump_response, err_value) == 4 &&
 	sizeof(struct zc_pdump_response) == 8,
-	"struct pdump_response (DPDK 22.11 lib/pdump/rte_pdump.c): internal/pdump/pdump.h does not match it");
+	"struct pdump_response (DPDK 22.11 lib/pdump/rte_pdump.c): pdump/pdump.h does not match it");
 _Static_assert(sizeof(struct zc_pdump_request) <= RTE_MP_MAX_PARAM_LEN,
 	"pdump_request does not fit an rte_mp message");
 _Static_assert(sizeof(struct rte_pdump_stats) == 64 &&

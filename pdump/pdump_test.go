@@ -13,7 +13,7 @@ import (
 
 	"github.com/zcnic/zcnic/eal"
 	"github.com/zcnic/zcnic/eal/ealtest"
-	"github.com/zcnic/zcnic/internal/pdump"
+	"github.com/zcnic/zcnic/pdump"
 	"github.com/zcnic/zcnic/mbuf"
 	"github.com/zcnic/zcnic/port"
 	"github.com/zcnic/zcnic/ring"
