@@ -37,8 +37,8 @@ import (
 	"github.com/zcnic/zcnic/internal/aslimit"
 	"github.com/zcnic/zcnic/internal/dpdklog"
 	"github.com/zcnic/zcnic/internal/fdlimit"
-	"github.com/zcnic/zcnic/pdump"
 	"github.com/zcnic/zcnic/internal/rte"
+	"github.com/zcnic/zcnic/pdump"
 	"golang.org/x/sys/unix"
 )
 

@@ -13,8 +13,8 @@ import (
 
 	"github.com/zcnic/zcnic/eal"
 	"github.com/zcnic/zcnic/eal/ealtest"
-	"github.com/zcnic/zcnic/pdump"
 	"github.com/zcnic/zcnic/mbuf"
+	"github.com/zcnic/zcnic/pdump"
 	"github.com/zcnic/zcnic/port"
 	"github.com/zcnic/zcnic/ring"
 )
