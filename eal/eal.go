@@ -31,12 +31,14 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"github.com/zcnic/zcnic/hugepages"
 	"github.com/zcnic/zcnic/internal/aslimit"
 	"github.com/zcnic/zcnic/internal/dpdklog"
 	"github.com/zcnic/zcnic/internal/fdlimit"
+	"github.com/zcnic/zcnic/internal/intrpark"
 	"github.com/zcnic/zcnic/internal/rte"
 	"github.com/zcnic/zcnic/pdump"
 	"golang.org/x/sys/unix"
@@ -253,6 +255,14 @@ func Cleanup() error {
 			pdump.Uninit()
 			eal.pdump = false
 		}
+		// The interrupt thread goes on after rte_eal_cleanup (DPDK has
+		// no way to stop it) and reads its interrupt sources at its
+		// next event: a source left registered by a driver (net_memif's
+		// listener) has its handle in the hugepage memory cleanup
+		// unmaps, and the thread died of it with SIGSEGV, no trace. It
+		// stays held, between two callbacks, until the process ends.
+		// Not held (busy 2 s in a callback): cleanup goes on as before.
+		_, _ = intrpark.Hold(2 * time.Second)
 		var errno C.int
 		if C.zc_eal_cleanup(&errno) < 0 {
 			err = rte.Err("rte_eal_cleanup", int(errno))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"net"
 	"os"
 	"time"
 
@@ -49,6 +50,8 @@ func runChild(role string) int {
 	switch role {
 	case "memif-client", "virtio-user":
 		err = echoClient(role)
+	case "memif-server-exit":
+		err = memifServerExit()
 	default:
 		err = fmt.Errorf("unknown child role %q", role)
 	}
@@ -288,4 +291,57 @@ func firstCPU() uint {
 		}
 	}
 	return 0
+}
+
+// memifServerExit is the child of TestMemifServerExitAfterCleanup: in an
+// EAL of its own, it starts and closes a net_memif server on an abstract
+// socket (childSocketEnv), cleans the EAL up, and then connects to that
+// socket, which the driver leaves listening and registered with the EAL
+// interrupt thread after the close. The connection wakes the thread,
+// which then reads its interrupt sources: the listener's lies in the
+// memory rte_eal_cleanup unmapped. It reports "child: connected" and
+// exits 0 after 300 ms, if it lives.
+func memifServerExit() error {
+	name := os.Getenv(childSocketEnv)
+	if name == "" {
+		return fmt.Errorf("need %s", childSocketEnv)
+	}
+	cfg := ealtest.Config()
+	cfg.ProgramName = "zcnic-test-child"
+	cfg.Lcores = []uint{firstCPU()}
+	// Shared files, not in memory: only then does rte_eal_cleanup unmap
+	// the memory (rte_eal_memory_detach does nothing in memory).
+	cfg.SharedFiles = true
+	cfg.FilePrefix = name
+	if !cfg.NoHuge {
+		cfg.ExtraArgs = append(cfg.ExtraArgs, "--huge-unlink")
+	}
+	if err := eal.Init(cfg); err != nil {
+		return err
+	}
+	pool, err := mbuf.NewPool(mbuf.PoolConfig{Name: "child", Count: 1023, Cache: 32})
+	if err != nil {
+		return err
+	}
+	p, err := port.Attach("net_memif0,role=server,id=0,socket=" + name + ",socket-abstract=yes")
+	if err != nil {
+		return err
+	}
+	if err := p.Configure(port.Config{RxQueues: 1, TxQueues: 1, RxDesc: 256, TxDesc: 256, Pool: pool}); err != nil {
+		return err
+	}
+	if err := p.Start(); err != nil {
+		return err
+	}
+	if err := errors.Join(p.Close(), pool.Free(), eal.Cleanup()); err != nil {
+		return err
+	}
+	c, err := net.Dial("unixpacket", "@"+name) // the driver's SOCK_SEQPACKET
+	if err != nil {
+		return fmt.Errorf("the closed server's socket no longer listens, so the test cannot wake the interrupt thread: %w", err)
+	}
+	defer c.Close()
+	fmt.Println("child: connected")
+	time.Sleep(300 * time.Millisecond)
+	return nil
 }

@@ -1,8 +1,9 @@
 package port
 
 // Everything zcnic does about net_memif (with memif.c and memif.h): the
-// mbufs its zero-copy rings hold at Stop, and the lock that keeps a
-// burst safe when the peer dies.
+// mbufs its zero-copy rings hold at Stop, the lock that keeps a burst
+// safe when the peer dies, and the interrupt thread kept out of a stop
+// or close.
 
 /*
 #include "memif.h"
@@ -10,14 +11,40 @@ package port
 import "C"
 
 import (
+	"fmt"
+	"time"
 	"unsafe"
 
+	"github.com/zcnic/zcnic/internal/intrpark"
 	"github.com/zcnic/zcnic/internal/rte"
 )
 
 func init() {
 	heldAtStop = memifHeld
 	burstLockOf = memifBurstLock
+	parkDriver = memifPark
+}
+
+// memifParkTimeout bounds the wait for the EAL interrupt thread to
+// reach the park: it runs one callback at a time, each a few
+// microseconds to milliseconds long.
+const memifParkTimeout = 2 * time.Second
+
+// memifPark: DPDK 22.11's net_memif does not serialise a stop or close on
+// the caller's thread with its own disconnect on the interrupt thread
+// when the peer goes at that moment (both free the shared regions:
+// memif.h). It holds the interrupt thread for the stop or close of a
+// net_memif port; another driver's port needs nothing. When the thread
+// cannot be held the stop goes ahead unguarded, and the error says so.
+func memifPark(p *Port) (func(), error) {
+	if lock, err := memifBurstLock(p); lock == nil || err != nil {
+		return func() {}, nil // not net_memif (or refused at Configure)
+	}
+	k, err := intrpark.Hold(memifParkTimeout)
+	if err != nil {
+		return func() {}, fmt.Errorf("port: %s: the stop or close went ahead unguarded from the peer's disconnect on the interrupt thread: %w", p, err)
+	}
+	return k.Release, nil
 }
 
 // memifHeld: net_memif in zero-copy mode never gives back the mbufs its

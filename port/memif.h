@@ -41,12 +41,24 @@
 // memory and sets the flag last, and a burst reads nothing of a region
 // before it sees the flag (on a weakly ordered CPU the driver's plain
 // store of the flag is no release, so a burst could see it before the
-// ring resets of memif_connect: the driver's own race, not an unmap); memif_free_regions in a secondary process
-// (memif_link_update) runs on the caller's thread, and zcnic runs as a
-// primary. Not covered: rte_eth_dev_stop racing the interrupt thread's
-// own memif_disconnect (both unmap; the driver serialises neither) and
-// rte_eth_dev_close while a peer connects: both only at the moment the
-// port stops or closes, with no lcore polling it.
+// ring resets of memif_connect: the driver's own race, not an unmap);
+// memif_free_regions in a secondary process (memif_link_update) runs on
+// the caller's thread, and zcnic runs as a primary.
+//
+// The stop. rte_eth_dev_stop runs memif_disconnect on the caller's
+// thread, and nothing in the driver serialises it with the interrupt
+// thread's own when the peer goes at that moment (a client killed just
+// before its server stops): both close the queues' event fds and both
+// free the regions (munmap and rte_free twice, an fd number closed after
+// it was reused), and the process died at its exit. rte_eth_dev_close
+// likewise tears down the control channel and the socket the interrupt
+// thread may be serving. So zcnic stops and closes a net_memif port with
+// that thread held (internal/intrpark: an alarm's callback, which the
+// thread runs between two of its other callbacks, holds it until the
+// stop or close is done). The driver's disconnect is then either done
+// before the park or not begun: the stop finds the channel already gone,
+// or removes it (its source is not the one running, so unregistering it
+// succeeds) and frees the regions alone.
 //
 // The cost: one uncontended lock and unlock (an atomic exchange and a
 // store) per burst, on memif ports only; the lock is taken by the

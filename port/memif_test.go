@@ -322,3 +322,26 @@ func TestBurstLockOnlyOnMemif(t *testing.T) {
 	require.NoError(t, p.Close())
 	assert.Nil(t, p.BurstLock(), "the lock went with the device")
 }
+
+// A process that closed a net_memif server outlives its EAL cleanup.
+// DPDK 22.11's driver never unregisters its listener socket from the EAL
+// interrupt thread (memif_socket_remove_device frees the socket and
+// leaves the callback and the listening descriptor), and that thread
+// runs on after rte_eal_cleanup has unmapped the memory holding the
+// listener's interrupt handle (with shared files; in memory nothing is
+// unmapped): its next event (here a connection to the abstract socket,
+// which still listens; in the port tests' own exit, the unregistering of
+// EAL's alarm source) was a SIGSEGV on that thread, outside Go, with no
+// trace, every time. eal.Cleanup holds the thread first
+// (internal/intrpark).
+func TestMemifServerExitAfterCleanup(t *testing.T) {
+	name := fmt.Sprintf("zcnic-exit-%d-%s", os.Getpid(), uniq("s"))
+	c := startChild(t, "memif-server-exit", 30*time.Second, childSocketEnv+"="+name)
+	select {
+	case <-c.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the child did not exit")
+	}
+	require.NoError(t, c.err, "the child's exit; stdout:\n%s\nstderr:\n%s", c.stdout.String(), c.stderr.String())
+	assert.Contains(t, c.stdout.String(), "child: connected", "the child woke its interrupt thread after cleanup")
+}

@@ -366,6 +366,10 @@ var (
 	// burstLockOf returns the C lock a burst on the configured port must
 	// hold (BurstLock), or nil.
 	burstLockOf = func(*Port) (unsafe.Pointer, error) { return nil, nil }
+	// parkDriver readies the driver for a stop or close made on the
+	// caller's thread (memif.go parks the EAL interrupt thread); unpark
+	// undoes it once the device has stopped or closed.
+	parkDriver = func(*Port) (unpark func(), err error) { return func() {}, nil }
 	// afterClose runs when Close has released the port.
 	afterClose = func(*Port) {}
 	// beforeStart runs just before the device is started, afterStop
@@ -459,16 +463,18 @@ func (p *Port) Stop() error {
 	// Take what the driver's rings hold while they are mapped, free it
 	// once the port has stopped.
 	held, err := heldAtStop(p)
+	unpark, parkErr := parkDriver(p)
+	r := cStop(p.id)
+	unpark()
 	if err != nil {
-		cStop(p.id)
 		return err
 	}
-	if r := cStop(p.id); r != 0 {
+	if r != 0 {
 		held.forget()
 		return rte.Errf("rte_eth_dev_stop", r, "%s", p)
 	}
 	held.free()
-	return afterStop(p)
+	return errors.Join(parkErr, afterStop(p))
 }
 
 // Close stops the port if needed and releases it (rte_eth_dev_close),
@@ -491,6 +497,7 @@ func (p *Port) Close() error {
 	// the device is gone; on an error (the rings cannot be read), close
 	// it all the same: what the rings hold stays lost.
 	held, ringErr := heldAtClose(p)
+	unpark, parkErr := parkDriver(p)
 	var r int
 	call := "rte_eth_dev_close"
 	if p.hotplugged {
@@ -498,6 +505,8 @@ func (p *Port) Close() error {
 	} else {
 		r = cClose(p.id)
 	}
+	unpark()
+	closeErr = errors.Join(closeErr, parkErr)
 	if r == 0 {
 		held.free()
 	} else {

@@ -55,7 +55,16 @@ type bg struct {
 // still runs.
 func startZcnic(t *testing.T, args ...string) *bg {
 	t.Helper()
+	return startZcnicEnv(t, nil, args...)
+}
+
+// startZcnicEnv is startZcnic with env added to the test's environment.
+func startZcnicEnv(t *testing.T, env []string, args ...string) *bg {
+	t.Helper()
 	b := &bg{cmd: exec.Command(zcnicBin, args...), done: make(chan struct{})}
+	if env != nil {
+		b.cmd.Env = append(os.Environ(), env...)
+	}
 	b.cmd.Stdout, b.cmd.Stderr = &b.stdout, &b.stderr
 	require.NoError(t, b.cmd.Start())
 	go func() { b.err = b.cmd.Wait(); close(b.done) }()

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -134,4 +135,61 @@ func crashLines(stderr string) string {
 func tail(s string, n int) string {
 	ls := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(ls[max(len(ls)-n, 0):], "\n")
+}
+
+// A server stopped as its client dies frees the client's regions once.
+// When the peer goes, DPDK 22.11's net_memif runs its disconnect on the
+// EAL interrupt thread; rte_eth_dev_stop runs the same disconnect on the
+// stopping thread, and the driver serialises neither: both munmap and
+// rte_free the shared regions, which is heap corruption, or the unmap of
+// whatever was mapped there in between (the server died at its exit in
+// about one full test run in eight). A preload (testdata/unmaptwice.c)
+// holds every munmap of a memif region for 300 ms, so that the SIGINT,
+// sent 50 ms after the client's SIGKILL, lands in the middle of the
+// interrupt thread's disconnect every time, and reports an address
+// unmapped twice. zcnic parks the interrupt thread for the stop, so the
+// stop finds the disconnect done and frees nothing again.
+func TestMemifStopRacesPeerDisconnect(t *testing.T) {
+	cc, err := exec.LookPath("gcc")
+	require.NoError(t, err, "gcc (cgo's compiler) builds the test's preload")
+	dir, err := os.MkdirTemp("", "zcur") // a short path: sun_path is 108 bytes
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	so := filepath.Join(dir, "unmaptwice.so")
+	out, err := exec.Command(cc, "-Wall", "-shared", "-fPIC", "-O2", "-o", so, "testdata/unmaptwice.c", "-ldl").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	sock := filepath.Join(dir, "m.sock")
+	for round := 1; round <= 2; round++ {
+		srv := startZcnicEnv(t, []string{"LD_PRELOAD=" + so, "ZC_UNMAP_DELAY_MS=300"},
+			"fwd", "--lcores", "0-1", "--json", "--stats-interval", "100ms", "--stats-format", "json",
+			"--vdev", "net_memif0,role=server,socket="+sock+",socket-abstract=no", "--vdev", "net_null0,no-rx=1")
+		waitFor(t, 20*time.Second, "the server's first stats line", func() bool {
+			return strings.Contains(srv.stderr.String(), `"ports":[`)
+		})
+		cl := startZcnic(t, "gen", "--lcores", "0", "--stats-interval", "0",
+			"--vdev", "net_memif0,role=client,socket="+sock+",socket-abstract=no")
+		waitFor(t, 20*time.Second, "the client's packets at the server", func() bool {
+			for _, line := range strings.Split(srv.stderr.String(), "\n") {
+				var l statsLine
+				if strings.HasPrefix(line, "{") && json.Unmarshal([]byte(line), &l) == nil && len(l.Ports) == 2 && l.Ports[0].RxPackets > 0 {
+					return true
+				}
+			}
+			return false
+		})
+		assert.Equal(t, 128+int(syscall.SIGKILL), killed(t, cl), "the client, round %d", round)
+		time.Sleep(50 * time.Millisecond) // the interrupt thread is in its disconnect
+		require.Equal(t, 0, srv.stop(t, syscall.SIGINT), "round %d: the server's exit after SIGINT; %s", round, crashLines(srv.stderr.String()))
+		e := srv.stderr.String()
+		var said []string // the preload's lines
+		for _, l := range strings.Split(e, "\n") {
+			if strings.HasPrefix(l, "zc-unmap-") {
+				said = append(said, l)
+			}
+		}
+		preload := strings.Join(said, "; ")
+		assert.Contains(t, preload, "zc-unmap-slowed", "round %d: the client's regions were unmapped (the test's window)", round)
+		assert.NotContains(t, preload, "zc-unmap-twice", "round %d: a region unmapped by both the interrupt thread and the stop", round)
+		checkSums(t, runJSON(t, result{stdout: srv.stdout.String(), stderr: e}))
+	}
 }
