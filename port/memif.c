@@ -242,4 +242,3 @@ void zc_free_segs(struct rte_mbuf **m, int n) {
 	for (int i = 0; i < n; i++)
 		rte_pktmbuf_free_seg(m[i]);
 }
-

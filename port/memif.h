@@ -49,14 +49,15 @@
 // thread, and nothing in the driver serialises it with the interrupt
 // thread's own when the peer goes at that moment (a client killed just
 // before its server stops): both close the queues' event fds and both
-// free the regions (munmap and rte_free twice, an fd number closed after
-// it was reused), and the process died at its exit. rte_eth_dev_close
-// likewise tears down the control channel and the socket the interrupt
-// thread may be serving. So zcnic stops and closes a net_memif port with
-// that thread held (internal/intrpark: an alarm's callback, which the
-// thread runs between two of its other callbacks, holds it until the
-// stop or close is done). The driver's disconnect is then either done
-// before the park or not begun: the stop finds the channel already gone,
+// free the regions (munmap and rte_free twice: heap corruption, or the
+// unmap of whatever was mapped there in between; an fd number closed
+// after it was reused). rte_eth_dev_close likewise tears down the
+// control channel and the socket the interrupt thread may be serving.
+// So zcnic stops and closes a net_memif port with that thread held
+// (internal/intrpark: a callback of zcnic's own, which the thread runs
+// between two of its other callbacks, holds it until the stop or close
+// is done). The driver's disconnect is then either done before the hold
+// or not begun: the stop finds the channel already gone,
 // or removes it (its source is not the one running, so unregistering it
 // succeeds) and frees the regions alone.
 //

@@ -53,16 +53,6 @@ static void follow(void *p, size_t len, int flags, int fd) {
 	pthread_mutex_unlock(&mu);
 }
 
-// DPDK is built with 64-bit file offsets: it calls mmap64.
-void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
-	static void *(*real)(void *, size_t, int, int, int, off_t);
-	if (real == NULL)
-		real = dlsym(RTLD_NEXT, "mmap64");
-	void *p = real(addr, len, prot, flags, fd, off);
-	follow(p, len, flags, fd);
-	return p;
-}
-
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
 	static void *(*real)(void *, size_t, int, int, int, off_t);
 	if (real == NULL)
@@ -70,6 +60,12 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
 	void *p = real(addr, len, prot, flags, fd, off);
 	follow(p, len, flags, fd);
 	return p;
+}
+
+// DPDK is built with 64-bit file offsets: it calls mmap64, which on an
+// LP64 glibc is mmap under another name.
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
+	return mmap(addr, len, prot, flags, fd, off);
 }
 
 int munmap(void *addr, size_t len) {
